@@ -1,0 +1,3 @@
+//! The workspace's task runner.
+
+fn main() {}
