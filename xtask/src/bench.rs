@@ -1,0 +1,207 @@
+//! `cargo xtask bench`: criterion benches plus each day's measured tables.
+//!
+//! A full run executes, for each day crate, `cargo bench -p <crate>` (criterion) and
+//! `cargo run --release -p <crate> --example measure` (the day's Markdown tables on stdout), then
+//! writes both into the day's journal block and into `target/bench-summary.md`.
+//! `--smoke` runs every benchmark body once through criterion's test mode instead, in the debug
+//! build the tests already made: it proves the benches work and measures nothing.
+
+use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
+
+use day_dates::today;
+
+use crate::cmd::{Cmd, Result, cargo, root};
+use crate::json::Json;
+use crate::{Done, Step, checklist, journal, select, suite, summarise};
+
+/// `--smoke`: each criterion bench in test mode (every benchmark body runs once).
+pub(crate) fn smoke(krate: Option<&str>) -> Step {
+    let report = suite::run(
+        "bench-smoke",
+        cargo().args(["test", "--benches"]).args(select(krate)),
+        &[],
+    )?;
+    if report.failed_binaries.is_empty() {
+        println!("\nbench --smoke: every benchmark ran once");
+        return Ok(Done::Ok);
+    }
+    summarise("bench --smoke", &report)
+}
+
+/// One criterion benchmark's median from its latest run.
+#[derive(Debug)]
+struct Median {
+    id: String,
+    ns: f64,
+    throughput: Option<(f64, &'static str)>,
+}
+
+/// Reads every `new/estimates.json` under `target/criterion` written at or after `since`.
+fn criterion_medians(since: SystemTime) -> Vec<Median> {
+    let mut found = Vec::new();
+    let mut stack = vec![root().join("target/criterion")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.ends_with("new/estimates.json")
+                && e.metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t >= since)
+                && let Some(m) = read_median(path.parent().expect("new/"))
+            {
+                found.push(m);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found
+}
+
+fn read_median(new_dir: &Path) -> Option<Median> {
+    let read = |f: &str| {
+        fs::read_to_string(new_dir.join(f))
+            .ok()
+            .and_then(|t| Json::parse(&t).ok())
+    };
+    let est = read("estimates.json")?;
+    let bench = read("benchmark.json")?;
+    let ns = est.at(&["median", "point_estimate"])?.as_f64()?;
+    let id = bench.get("full_id")?.as_str()?.to_string();
+    let throughput = match bench.get("throughput") {
+        Some(t) => match (
+            t.get("Bytes").and_then(Json::as_f64),
+            t.get("Elements").and_then(Json::as_f64),
+        ) {
+            (Some(b), _) => Some((b / ns * 1e9 / 1e6, "MB/s")),
+            (_, Some(n)) => Some((n / ns * 1e9 / 1e6, "M elem/s")),
+            _ => None,
+        },
+        None => None,
+    };
+    Some(Median { id, ns, throughput })
+}
+
+fn format_ns(ns: f64) -> String {
+    match ns {
+        n if n >= 1e9 => format!("{:.3} s", n / 1e9),
+        n if n >= 1e6 => format!("{:.3} ms", n / 1e6),
+        n if n >= 1e3 => format!("{:.3} µs", n / 1e3),
+        n => format!("{n:.1} ns"),
+    }
+}
+
+fn medians_table(medians: &[Median]) -> String {
+    let mut t = String::from("| benchmark | median | throughput |\n|---|---:|---:|\n");
+    for m in medians {
+        let thr = m
+            .throughput
+            .map(|(v, unit)| format!("{v:.1} {unit}"))
+            .unwrap_or_default();
+        t.push_str(&format!("| `{}` | {} | {thr} |\n", m.id, format_ns(m.ns)));
+    }
+    t
+}
+
+/// The full run: criterion and the measure example for each crate, into the journal.
+pub(crate) fn full(krate: Option<&str>) -> Result {
+    let crates: Vec<String> = match krate {
+        Some(c) => vec![c.to_string()],
+        None => checklist::load()?.into_iter().map(|d| d.krate).collect(),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rustc = Cmd::new("rustc")
+        .arg("-V")
+        .read("bench: rustc version")?
+        .trim()
+        .to_string();
+    let mut summary = format!("# Bench summary — {}\n\n{cores} vCPUs, {rustc}.\n", today());
+    for c in &crates {
+        println!("\n━━━━ bench: {c} ━━━━");
+        let started = SystemTime::now();
+        cargo()
+            .args(["bench", "-p", c])
+            .run(&format!("bench {c}: criterion"))?;
+        let medians = criterion_medians(started);
+        let tables = cargo()
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                c,
+                "--example",
+                "measure",
+            ])
+            .read(&format!("bench {c}: examples/measure.rs"))?;
+        let block = format!(
+            "Measured on {} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}. \"Cores busy\" is process \
+             CPU time / wall time.\n\n{}\n\nCriterion medians (`cargo bench -p {c}`):\n\n{}",
+            today(),
+            tables.trim(),
+            medians_table(&medians)
+        );
+        journal::write_measured(c, &block)?;
+        println!("bench {c}: journal/{c}.md updated");
+        summary.push_str(&format!("\n## {c}\n\n{block}\n"));
+    }
+    let path = root().join("target/bench-summary.md");
+    fs::write(&path, summary).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    println!("\nbench: wrote {}", path.display());
+    Ok(())
+}
+
+/// Today's date, computed from the system clock (UTC), for the measured blocks.
+mod day_dates {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    /// `YYYY-MM-DD` (UTC).
+    pub(crate) fn today() -> String {
+        let days = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400);
+        let (y, m, d) = civil_from_days(i64::try_from(days).unwrap_or(0));
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+
+    /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month, day).
+    fn civil_from_days(z: i64) -> (i64, u32, u32) {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+        let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+        (yoe + era * 400 + i64::from(m <= 2), m, d)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn known_dates() {
+            assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+            assert_eq!(super::civil_from_days(20_419), (2025, 11, 27));
+            assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ns_formatting_picks_a_unit() {
+        assert_eq!(format_ns(56.04), "56.0 ns");
+        assert_eq!(format_ns(1_500.0), "1.500 µs");
+        assert_eq!(format_ns(2.5e9), "2.500 s");
+    }
+}

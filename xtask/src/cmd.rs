@@ -1,0 +1,217 @@
+//! Running commands: print each one before it runs (`> cargo test …`), and turn a failure into an
+//! error that names the step.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+
+/// An error that names what failed; `main` prints it and exits non-zero.
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root (the parent of this crate's directory).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+/// The cargo that runs this xtask (`$CARGO`), so `cargo +nightly xtask …` and rustup overrides hold.
+pub(crate) fn cargo() -> Cmd {
+    Cmd::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// A command line to print and run.
+#[derive(Debug)]
+pub(crate) struct Cmd {
+    program: OsString,
+    args: Vec<OsString>,
+    envs: Vec<(OsString, OsString)>,
+    dir: Option<PathBuf>,
+}
+
+/// What a captured run printed, and whether it succeeded.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub(crate) success: bool,
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Cmd {
+    pub(crate) fn new(program: impl Into<OsString>) -> Self {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            envs: Vec::new(),
+            dir: None,
+        }
+    }
+
+    pub(crate) fn arg(mut self, a: impl AsRef<OsStr>) -> Self {
+        self.args.push(a.as_ref().to_owned());
+        self
+    }
+
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub(crate) fn env(mut self, k: impl AsRef<OsStr>, v: impl AsRef<OsStr>) -> Self {
+        self.envs
+            .push((k.as_ref().to_owned(), v.as_ref().to_owned()));
+        self
+    }
+
+    pub(crate) fn dir(mut self, d: impl Into<PathBuf>) -> Self {
+        self.dir = Some(d.into());
+        self
+    }
+
+    /// The command as a shell-like line, with the environment it sets in front.
+    pub(crate) fn display(&self) -> String {
+        let quote = |s: &OsStr| {
+            let s = s.to_string_lossy();
+            if s.is_empty() || s.contains([' ', '\'', '"', '*']) {
+                format!("'{s}'")
+            } else {
+                s.into_owned()
+            }
+        };
+        let mut parts: Vec<String> = self
+            .envs
+            .iter()
+            .map(|(k, v)| format!("{}={}", k.to_string_lossy(), quote(v)))
+            .collect();
+        let prog = Path::new(&self.program);
+        let short = if prog.file_stem() == Some(OsStr::new("cargo")) {
+            OsStr::new("cargo")
+        } else {
+            prog.as_os_str()
+        };
+        parts.push(quote(short));
+        parts.extend(self.args.iter().map(|a| quote(a)));
+        parts.join(" ")
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)));
+        c.current_dir(self.dir.clone().unwrap_or_else(root));
+        c
+    }
+
+    /// Prints and runs the command with inherited output; an error names `what`.
+    pub(crate) fn run(&self, what: &str) -> Result {
+        println!("> {}", self.display());
+        let status = self
+            .command()
+            .status()
+            .map_err(|e| format!("{what}: could not start `{}`: {e}", self.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{what}: `{}` failed ({status})", self.display()))
+        }
+    }
+
+    /// Prints and runs the command, capturing its output while also passing it through to the
+    /// terminal (stdout lines for which `show` returns false are captured but not printed).
+    pub(crate) fn tee(
+        &self,
+        what: &str,
+        show: impl Fn(&str) -> bool + Send + Sync,
+    ) -> Result<Output> {
+        println!("> {}", self.display());
+        self.tee_quiet(what, show)
+    }
+
+    /// [`Cmd::tee`] without printing the command line first.
+    pub(crate) fn tee_quiet(
+        &self,
+        what: &str,
+        show: impl Fn(&str) -> bool + Send + Sync,
+    ) -> Result<Output> {
+        let mut child = self
+            .command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{what}: could not start `{}`: {e}", self.display()))?;
+        let out = child.stdout.take().expect("stdout is piped");
+        let err = child.stderr.take().expect("stderr is piped");
+        let (stdout, stderr) = thread::scope(|s| {
+            let show = &show;
+            let o = s.spawn(move || pump(out, std::io::stdout(), show));
+            let e = s.spawn(move || pump(err, std::io::stderr(), &|_: &str| true));
+            (
+                o.join().expect("stdout pump"),
+                e.join().expect("stderr pump"),
+            )
+        });
+        let status = child
+            .wait()
+            .map_err(|e| format!("{what}: waiting for `{}`: {e}", self.display()))?;
+        Ok(Output {
+            success: status.success(),
+            code: status.code(),
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Prints and runs the command, capturing stdout silently (stderr passes through).
+    pub(crate) fn read(&self, what: &str) -> Result<String> {
+        println!("> {}", self.display());
+        let out = self
+            .command()
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("{what}: could not start `{}`: {e}", self.display()))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(format!(
+                "{what}: `{}` failed ({})",
+                self.display(),
+                out.status
+            ))
+        }
+    }
+}
+
+/// Copies `from` to `to` line by line (lines `show` accepts), returning everything read.
+fn pump(from: impl Read, mut to: impl Write, show: &(dyn Fn(&str) -> bool + Sync)) -> String {
+    let mut all = String::new();
+    let mut reader = BufReader::new(from);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+        let text = String::from_utf8_lossy(&line);
+        if show(text.trim_end_matches(['\n', '\r'])) {
+            let _ = to.write_all(text.as_bytes());
+            let _ = to.flush();
+        }
+        all.push_str(&text);
+        line.clear();
+    }
+    all
+}
+
+/// `RUSTFLAGS`-style variable `name` from the caller's environment with `extra` appended.
+pub(crate) fn append_flags(name: &str, extra: &str) -> String {
+    match std::env::var(name) {
+        Ok(old) if !old.trim().is_empty() => format!("{old} {extra}"),
+        _ => extra.to_string(),
+    }
+}
