@@ -1,0 +1,239 @@
+//! Measuring on a small, shared machine — used by every day's benchmarks and tables.
+//!
+//! A two-vCPU virtual machine sometimes runs two "parallel" threads on one core. A multi-thread
+//! figure is only meaningful next to how many cores were actually busy, so every measurement here
+//! records both wall-clock time and process CPU time; their ratio is the *cores busy* figure
+//! (≈ 2.0 means both cores really worked, ≈ 1.0 means the threads took turns on one).
+//!
+//! | Go                                   | Rust, here                                   |
+//! |--------------------------------------|----------------------------------------------|
+//! | `testing.B`, `b.N`, `ns/op`          | criterion benches (`cargo bench`), plus [`measure`] for tables |
+//! | `runtime.NumCPU()`                   | [`std::thread::available_parallelism`]       |
+//! | `go test -bench . -cpu 1,2,4`        | the day's `examples/measure.rs`, run by `cargo xtask bench` |
+
+use std::fmt;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// One timed run: wall-clock time and the CPU time the whole process used meanwhile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// Elapsed wall-clock time.
+    pub wall: Duration,
+    /// CPU time consumed by every thread of the process during the run (user + system).
+    pub cpu: Duration,
+}
+
+impl Sample {
+    /// Process CPU time divided by wall time: how many cores were busy on average.
+    pub fn cores_busy(&self) -> f64 {
+        if self.wall.is_zero() {
+            return 0.0;
+        }
+        self.cpu.as_secs_f64() / self.wall.as_secs_f64()
+    }
+
+    /// `count` operations per second of wall time.
+    pub fn per_second(&self, count: u64) -> f64 {
+        count as f64 / self.wall.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Runs `f` once and returns its result with the wall and process CPU time it took.
+pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Sample) {
+    let cpu0 = cpu_time::ProcessTime::now();
+    let wall0 = Instant::now();
+    let out = f();
+    let wall = wall0.elapsed();
+    let cpu = cpu0.elapsed();
+    (out, Sample { wall, cpu })
+}
+
+/// Runs `threads` workers and times them together, the way every multi-thread table here is made.
+///
+/// Each worker `i` first runs `warm_up(i)` *inside its own thread* (so its caches, the allocator's
+/// thread cache and the data it touches are warm). When every worker has warmed up, the caller
+/// starts the clock and only then releases the workers (a second [`Barrier`] that the caller is
+/// part of, so no worker can start before the clock); the clock stops when the last worker has
+/// returned from `work(i)`. The results come back in worker order.
+///
+/// ```
+/// use day1_sync_atomic::measure::parallel;
+/// let (sums, sample) = parallel(2, |_| {}, |i| (0..1000u64).sum::<u64>() + i as u64);
+/// assert_eq!(sums, [499_500, 499_501]);
+/// assert!(sample.wall > std::time::Duration::ZERO);
+/// ```
+///
+/// # Panics
+/// Panics if `threads` is zero, or with the worker's panic if a worker panics.
+pub fn parallel<R: Send>(
+    threads: usize,
+    warm_up: impl Fn(usize) + Sync,
+    work: impl Fn(usize) -> R + Sync,
+) -> (Vec<R>, Sample) {
+    assert!(threads > 0, "parallel: `threads` must be at least 1, got 0");
+    let (warm, go) = (Barrier::new(threads + 1), Barrier::new(threads + 1));
+    thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|i| {
+                let (warm, go, warm_up, work) = (&warm, &go, &warm_up, &work);
+                s.spawn(move || {
+                    warm_up(i);
+                    warm.wait();
+                    go.wait();
+                    work(i)
+                })
+            })
+            .collect();
+        warm.wait();
+        measure(|| {
+            go.wait();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    })
+}
+
+/// The median of `samples` by wall time (the upper median for an even count).
+///
+/// # Panics
+/// Panics if `samples` is empty.
+pub fn median(samples: &[Sample]) -> Sample {
+    assert!(!samples.is_empty(), "median of no samples");
+    let mut sorted = samples.to_vec();
+    sorted.sort_by_key(|s| s.wall);
+    sorted[sorted.len() / 2]
+}
+
+/// Runs `f` `runs` times and returns the median sample (see [`median`]).
+pub fn median_of(runs: usize, mut f: impl FnMut()) -> Sample {
+    let samples: Vec<Sample> = (0..runs.max(1)).map(|_| measure(&mut f).1).collect();
+    median(&samples)
+}
+
+/// A Markdown table, built row by row and printed with `{}`.
+///
+/// ```
+/// use day1_sync_atomic::measure::Table;
+/// let mut t = Table::new(["threads", "ops/s"]);
+/// t.row(["1", "1.0 M"]);
+/// assert_eq!(t.to_string(), "| threads | ops/s |\n|---:|---:|\n| 1 | 1.0 M |\n");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column headings.
+    pub fn new<I, S>(header: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Table {
+            header: header.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends one row; it should have as many cells as the header.
+    pub fn row<I, S>(&mut self, cells: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The rows added so far.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether no row has been added.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line =
+            |f: &mut fmt::Formatter<'_>, cells: &[String]| writeln!(f, "| {} |", cells.join(" | "));
+        line(f, &self.header)?;
+        writeln!(f, "|{}", "---:|".repeat(self.header.len()))?;
+        for row in &self.rows {
+            line(f, row)?;
+        }
+        Ok(())
+    }
+}
+
+/// Formats a rate with an SI suffix: `12.3 M`, `850.0 k`, `42.0`.
+pub fn si(x: f64) -> String {
+    match x {
+        x if x >= 1e9 => format!("{:.2} G", x / 1e9),
+        x if x >= 1e6 => format!("{:.2} M", x / 1e6),
+        x if x >= 1e3 => format!("{:.1} k", x / 1e3),
+        x => format!("{x:.1}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cores_busy_is_cpu_over_wall() {
+        let s = Sample {
+            wall: Duration::from_secs(2),
+            cpu: Duration::from_secs(3),
+        };
+        assert_eq!(s.cores_busy(), 1.5);
+        assert_eq!(s.per_second(10), 5.0);
+    }
+
+    #[test]
+    fn busy_loop_keeps_about_one_core_busy() {
+        let (_, s) = measure(|| {
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_millis(50) {
+                std::hint::spin_loop();
+            }
+        });
+        // One spinning thread: never more than one core (plus scheduler noise), and clearly busy.
+        assert!(
+            s.cores_busy() > 0.05 && s.cores_busy() < 1.3,
+            "cores busy {}",
+            s.cores_busy()
+        );
+    }
+
+    #[test]
+    fn median_picks_the_middle_wall_time() {
+        let at = |ms| Sample {
+            wall: Duration::from_millis(ms),
+            cpu: Duration::ZERO,
+        };
+        assert_eq!(
+            median(&[at(5), at(1), at(3)]).wall,
+            Duration::from_millis(3)
+        );
+    }
+
+    #[test]
+    fn si_suffixes() {
+        assert_eq!(si(1_234_567.0), "1.23 M");
+        assert_eq!(si(999.0), "999.0");
+        assert_eq!(si(2.5e9), "2.50 G");
+    }
+}
