@@ -1,3 +1,57 @@
 //! Week 6, Thursday: pipelines, fan-out and fan-in with cancellation in every stage.
 //!
-//! This day is not built yet.
+//! A port of the Go blog's [Pipelines and cancellation](https://go.dev/blog/pipelines) to threads
+//! and crossbeam channels, with day 2's [`Context`](day2_context::Context) reaching every stage.
+//!
+//! | Go                                                   | Rust, here                                                    |
+//! |------------------------------------------------------|---------------------------------------------------------------|
+//! | `out := make(chan int, c)`                           | [`Pipeline::channel`]: `crossbeam_channel::bounded(c)`        |
+//! | `func sq(done <-chan struct{}, in <-chan int) <-chan int` | [`process`]`(&p, input, f) -> Receiver<U>`             |
+//! | `go func() { defer close(out); … }()`                | [`Pipeline::spawn`]: the thread owns the `Sender`; returning drops it |
+//! | `for n := range in`                                  | `loop { let n = stage.recv(&input)?; … }` ([`Stage::recv`])  |
+//! | `select { case out <- n: case <-ctx.Done(): return }` | [`Stage::send`]: `select_biased!` on `ctx.done()` and the send |
+//! | several goroutines reading one channel (fan-out)     | [`fan_out()`]: a cloned `Receiver` (crossbeam is MPMC)          |
+//! | `merge(cs ...)` + `sync.WaitGroup` + closer goroutine | [`merge::m1_waitgroup`], then [`merge::m2_last_sender`]: the last `Sender` dropped closes it |
+//! | `errgroup.WithContext` / `g.Wait()`                  | [`Pipeline::new`] / [`Pipeline::wait`]: joins, first error    |
+//! | "send on closed channel" panic                       | impossible: a channel closes only when no `Sender` is left    |
+//! | a blocked goroutine leaks forever                    | a send to a dropped `Receiver` fails; [`Pipeline`]'s `Drop` joins |
+//! | `go test -race`                                      | ThreadSanitizer (`cargo xtask race`)                           |
+//!
+//! Modules, by checklist item:
+//! - three-stage pipeline with typed channels: [`stage`] ([`generate`], [`process`], [`sink`]) on
+//!   the [`pipeline`] handle;
+//! - fan-out: [`fan_out()`] (and the order-preserving [`fan_out::fan_out_ordered`]);
+//! - fan-in: [`merge`] — the Go shape with a hand-written [`waitgroup`] (loom-checked through
+//!   the `src/sync.rs` shim), then the Rust shape;
+//! - cancellation in every stage: [`Stage::send`] / [`Stage::recv`], [`PipelineError`];
+//! - comparisons (sequential, rayon, tokio) and batching: [`compare`], [`batch`], [`work`],
+//!   tables in [`report`];
+//! - the data-flow diagram: [`diagram`].
+
+pub mod batch;
+pub mod diagram;
+mod sync;
+pub mod waitgroup;
+pub mod work;
+
+// Day 2's `Context` has no `done()` channel under `--cfg loom` (loom models its internals), so
+// everything built on it is compiled only outside loom; the loom build keeps the `WaitGroup`.
+#[cfg(not(loom))]
+pub mod compare;
+#[cfg(not(loom))]
+pub mod fan_out;
+#[cfg(not(loom))]
+pub mod merge;
+#[cfg(not(loom))]
+pub mod pipeline;
+#[cfg(not(loom))]
+pub mod report;
+#[cfg(not(loom))]
+pub mod stage;
+
+#[cfg(not(loom))]
+pub use fan_out::fan_out;
+#[cfg(not(loom))]
+pub use pipeline::{BoxError, Counts, Pipeline, PipelineError, Stage, StageCount, Stop};
+#[cfg(not(loom))]
+pub use stage::{generate, process, sink, try_process};
