@@ -1,3 +1,33 @@
-//! Week 6, Monday: a concurrent map (Go's sync.Map), atomics, and a lock-free stack.
+//! Week 6, Monday: `sync.Map`, `sync/atomic`, and a lock-free stack — in Rust.
 //!
-//! This day is not built yet.
+//! | Go                                            | Rust, here                                        |
+//! |-----------------------------------------------|---------------------------------------------------|
+//! | `sync.Map` (`Store`, `Load`, `LoadOrStore`, `Delete`, `Range`) | [`map::ConcurrentMap`] (`store`, `load`, `load_or_store`, `delete`, `range`) |
+//! | `map[K]V` + `sync.Mutex` / `sync.RWMutex`     | `Mutex<HashMap<K, V>>` / `RwLock<HashMap<K, V>>` (the lock *owns* the map) |
+//! | a cache on `sync.Map` + `LoadOrStore`         | [`cache::Cache::get_or_compute`]                  |
+//! | `go test -bench . -cpu 1,2,4`                 | `cargo bench -p day1-sync-atomic`, `examples/measure.rs` |
+//! | `atomic.AddInt64(&n, 1)`, `atomic.LoadInt64(&n)` | [`AtomicI64::fetch_add`](std::sync::atomic::AtomicI64::fetch_add), [`load`](std::sync::atomic::AtomicI64::load), with an explicit [`Ordering`](std::sync::atomic::Ordering) |
+//! | `atomic.Int64` (Go 1.19 typed atomics)        | `AtomicI64` (Rust's atomics were always typed)    |
+//! | `atomic.CompareAndSwapPointer`, `atomic.Pointer[T]` | [`AtomicPtr::compare_exchange`](std::sync::atomic::AtomicPtr::compare_exchange); crossbeam-epoch's `Atomic<T>` |
+//! | the garbage collector freeing popped nodes    | epoch-based reclamation (`crossbeam_epoch::pin`, `defer_destroy`) |
+//! | `go test -race`                               | `cargo xtask race` (ThreadSanitizer) and loom models (`tests/loom_stack.rs`) |
+//! | "skim every exported type of `sync`"          | the std::sync tour in `journal/day1-sync-atomic.md` |
+//!
+//! Modules, by checklist item:
+//!
+//! - `sync.Map` for a concurrent cache: [`map`] (the map, design and consistency), [`cache`]
+//!   (the demo built on it).
+//! - 90 % read / 10 % write benchmark: [`read_heavy`] (contenders, workload, the table).
+//! - `sync/atomic` counter: [`counter`] (atomic vs mutex vs per-thread counters).
+//! - Lock-free stack: [`stack`] — [`stack::s1_leaky`] (why `pop` cannot free), then
+//!   [`stack::s2_epoch`] (the real one), and [`stack::throughput`] against `Mutex<Vec<T>>`.
+//! - `-race`: the loom shim `sync` (crate-private) that lets `tests/loom_stack.rs` model the stack.
+//! - Measuring: [`measure`], shared by every day of the week.
+
+pub mod cache;
+pub mod counter;
+pub mod map;
+pub mod measure;
+pub mod read_heavy;
+pub mod stack;
+mod sync;

@@ -210,9 +210,12 @@ mod tests {
                 std::hint::spin_loop();
             }
         });
-        // One spinning thread: never more than one core (plus scheduler noise), and clearly busy.
+        // One spinning thread is clearly busy. Process CPU time also counts the other tests of
+        // this binary, which the harness runs in parallel, so the upper bound is every core (plus
+        // scheduler noise), not one.
+        let cores = thread::available_parallelism().map_or(1, usize::from) as f64;
         assert!(
-            s.cores_busy() > 0.05 && s.cores_busy() < 1.3,
+            s.cores_busy() > 0.05 && s.cores_busy() < cores + 0.3,
             "cores busy {}",
             s.cores_busy()
         );

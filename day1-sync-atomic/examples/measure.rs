@@ -1,0 +1,63 @@
+//! Prints the day's measured tables as Markdown on stdout (progress goes to stderr):
+//! the 90/10 map benchmark, the counters, and the stack. `--quick` shortens every run.
+//!
+//! `cargo xtask bench day1-sync-atomic` runs this in release and pastes stdout into the journal.
+
+use day1_sync_atomic::counter::{CounterConfig, counter_table};
+use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
+use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
+
+fn main() {
+    let quick = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--quick") => true,
+        Some(other) => {
+            eprintln!("measure: unknown argument `{other}` (the only option is `--quick`)");
+            std::process::exit(2);
+        }
+    };
+    let flag = if quick { " -- --quick" } else { "" };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "Command: `cargo run --release -p day1-sync-atomic --example measure{flag}` \
+         ({cores} cores available; each figure is the median of several runs, wall-clock; \
+         *cores busy* = process CPU time / wall time)."
+    );
+    println!();
+
+    eprintln!("measuring the 90/10 map workload…");
+    let cfg = if quick {
+        ReadHeavyConfig::quick()
+    } else {
+        ReadHeavyConfig::full()
+    };
+    println!(
+        "### 90 % reads / 10 % writes, u64 keys ({} ops per thread, median of {})\n",
+        cfg.ops_per_thread, cfg.runs
+    );
+    println!("{}", read_heavy_table(&run_read_heavy(&cfg)));
+
+    eprintln!("measuring counters…");
+    let cfg = if quick {
+        CounterConfig::quick()
+    } else {
+        CounterConfig::full()
+    };
+    println!(
+        "### Counting: {} increments per thread (median of {})\n",
+        cfg.per_thread, cfg.runs
+    );
+    println!("{}", counter_table(&cfg));
+
+    eprintln!("measuring stacks…");
+    let cfg = if quick {
+        StackConfig::quick()
+    } else {
+        StackConfig::full()
+    };
+    println!(
+        "### Stack: {} push+pop rounds per thread (median of {})\n",
+        cfg.ops, cfg.runs
+    );
+    print!("{}", stack_table(&cfg));
+}

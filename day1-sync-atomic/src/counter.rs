@@ -1,0 +1,195 @@
+//! `sync/atomic` counters: `atomic.AddInt64` / `atomic.LoadInt64` → [`AtomicI64::fetch_add`] /
+//! [`AtomicI64::load`], against a mutex and against per-thread counters.
+//!
+//! Every kind counts `threads × per_thread` increments and must end exactly there. What differs
+//! is where the counter's cache line lives:
+//!
+//! - [`CounterKind::Atomic`]: one `AtomicI64`. Each `fetch_add` is a single `lock xadd`, but the
+//!   line must be *owned* by the incrementing core, so with two cores it ping-pongs between them
+//!   on every increment.
+//! - [`CounterKind::Mutex`]: a `Mutex<i64>` — the same ping-pong on the lock word, twice per
+//!   increment (lock, unlock), plus sleeping in the kernel when contended.
+//! - [`CounterKind::PerThreadPadded`]: one `CachePadded<AtomicI64>` per thread, summed at the end
+//!   (a "striped" counter, like Java's `LongAdder`): no line is shared, so it scales.
+//! - [`CounterKind::PerThreadUnpadded`]: the same counters packed side by side: *false sharing* —
+//!   no two threads touch the same counter, yet they share a cache line and ping-pong anyway.
+
+use std::hint::black_box;
+use std::sync::atomic::AtomicI64;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Mutex, PoisonError};
+
+use crossbeam_utils::CachePadded;
+
+use crate::measure::{Sample, Table, median, parallel, si};
+
+/// The ways to count from many threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterKind {
+    /// `Mutex<i64>`.
+    Mutex,
+    /// One shared `AtomicI64`, `fetch_add(1)` — Go's `atomic.AddInt64(&n, 1)`.
+    Atomic,
+    /// One `CachePadded<AtomicI64>` per thread, summed after the threads finish.
+    PerThreadPadded,
+    /// One `AtomicI64` per thread, adjacent in memory (false sharing), summed at the end.
+    PerThreadUnpadded,
+}
+
+impl CounterKind {
+    /// Every kind, the baseline (`Mutex`) first.
+    pub const ALL: [CounterKind; 4] = [
+        CounterKind::Mutex,
+        CounterKind::Atomic,
+        CounterKind::PerThreadPadded,
+        CounterKind::PerThreadUnpadded,
+    ];
+
+    /// The name used in tables and bench ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            CounterKind::Mutex => "Mutex<i64>",
+            CounterKind::Atomic => "AtomicI64::fetch_add",
+            CounterKind::PerThreadPadded => "per-thread CachePadded<AtomicI64>",
+            CounterKind::PerThreadUnpadded => "per-thread AtomicI64, unpadded",
+        }
+    }
+
+    /// `threads` threads each add 1 `per_thread` times; returns the final count and the timing.
+    pub fn run(self, threads: usize, per_thread: u64) -> (i64, Sample) {
+        // Warm-up: a tenth of the work, in each thread, on a throwaway counter.
+        let warm = |_| {
+            let scratch = AtomicI64::new(0);
+            for _ in 0..per_thread / 10 {
+                // Relaxed: a private counter; the value is only checked below via black_box.
+                scratch.fetch_add(1, Relaxed);
+            }
+            black_box(scratch.into_inner());
+        };
+        match self {
+            CounterKind::Mutex => {
+                let count = Mutex::new(0i64);
+                let (_, s) = parallel(threads, warm, |_| {
+                    for _ in 0..per_thread {
+                        *count.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+                    }
+                });
+                (
+                    count.into_inner().unwrap_or_else(PoisonError::into_inner),
+                    s,
+                )
+            }
+            CounterKind::Atomic => {
+                let count = AtomicI64::new(0);
+                let (_, s) = parallel(threads, warm, |_| {
+                    for _ in 0..per_thread {
+                        // Relaxed: read-modify-writes of one atomic are totally ordered whatever the
+                        // ordering, so no increment is lost; nothing else is published with it.
+                        count.fetch_add(1, Relaxed);
+                    }
+                });
+                // Relaxed: `parallel` joined every worker, and the join orders their increments
+                // before this load (Go: `atomic.LoadInt64` after `wg.Wait()`).
+                (count.load(Relaxed), s)
+            }
+            CounterKind::PerThreadPadded => {
+                let slots: Vec<CachePadded<AtomicI64>> = (0..threads)
+                    .map(|_| CachePadded::new(AtomicI64::new(0)))
+                    .collect();
+                let (_, s) = parallel(threads, warm, |t| {
+                    for _ in 0..per_thread {
+                        // Relaxed: as for `Atomic`; each slot has one writer, readers sum after join.
+                        slots[t].fetch_add(1, Relaxed);
+                    }
+                });
+                // Relaxed: after the join, as above.
+                (slots.iter().map(|c| c.load(Relaxed)).sum(), s)
+            }
+            CounterKind::PerThreadUnpadded => {
+                let slots: Vec<AtomicI64> = (0..threads).map(|_| AtomicI64::new(0)).collect();
+                let (_, s) = parallel(threads, warm, |t| {
+                    for _ in 0..per_thread {
+                        // Relaxed: as for `PerThreadPadded`.
+                        slots[t].fetch_add(1, Relaxed);
+                    }
+                });
+                // Relaxed: after the join, as above.
+                (slots.iter().map(|c| c.load(Relaxed)).sum(), s)
+            }
+        }
+    }
+}
+
+/// Parameters of the counter table.
+#[derive(Clone, Debug)]
+pub struct CounterConfig {
+    /// Thread counts to measure.
+    pub threads: Vec<usize>,
+    /// Increments per thread per run.
+    pub per_thread: u64,
+    /// Runs per cell; the table shows the median.
+    pub runs: usize,
+}
+
+impl CounterConfig {
+    /// The full measurement (`examples/measure.rs`).
+    pub fn full() -> Self {
+        CounterConfig {
+            threads: vec![1, 2, 4],
+            per_thread: 5_000_000,
+            runs: 5,
+        }
+    }
+
+    /// A short run for `--quick` and the tour (long enough that the threads really overlap).
+    pub fn quick() -> Self {
+        CounterConfig {
+            threads: vec![1, 2, 4],
+            per_thread: 1_000_000,
+            runs: 3,
+        }
+    }
+}
+
+/// Measures every [`CounterKind`] and returns the Markdown table: increments per second, the ratio
+/// to `Mutex<i64>` at the same thread count, and cores busy.
+///
+/// # Panics
+/// Panics if a kind does not end at exactly `threads × per_thread`.
+pub fn counter_table(cfg: &CounterConfig) -> Table {
+    let mut table = Table::new([
+        "threads",
+        "counter",
+        "increments/s",
+        "× Mutex<i64>",
+        "cores busy",
+    ]);
+    for &threads in &cfg.threads {
+        let mut baseline = None;
+        for kind in CounterKind::ALL {
+            let samples: Vec<Sample> = (0..cfg.runs.max(1))
+                .map(|_| {
+                    let (count, sample) = kind.run(threads, cfg.per_thread);
+                    assert_eq!(
+                        count,
+                        threads as i64 * cfg.per_thread as i64,
+                        "{}",
+                        kind.name()
+                    );
+                    sample
+                })
+                .collect();
+            let m = median(&samples);
+            let rate = m.per_second(threads as u64 * cfg.per_thread);
+            let base = *baseline.get_or_insert(rate);
+            table.row([
+                threads.to_string(),
+                kind.name().to_string(),
+                si(rate),
+                format!("{:.2}", rate / base),
+                format!("{:.2}", m.cores_busy()),
+            ]);
+        }
+    }
+    table
+}

@@ -1,0 +1,36 @@
+//! One source, two worlds: std's primitives normally, loom's under `--cfg loom`.
+//!
+//! Code that a loom model checks (the step-1 Treiber stack) imports its atomics and cells from
+//! here, never from `std` directly, so `tests/loom_stack.rs` explores the very code the crate
+//! ships. The API is loom's: [`UnsafeCell`] hands out raw pointers through closures, which lets
+//! loom record every access and report one that is not ordered by happens-before.
+
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::AtomicPtr;
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::AtomicPtr;
+
+/// `std::cell::UnsafeCell` with loom's closure-based API (the same wrapper tokio uses).
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` with a pointer for reading; the caller upholds the aliasing rules.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with a pointer for writing; the caller upholds the aliasing rules.
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
