@@ -1,3 +1,82 @@
-//! Week 6, Friday: a concurrent word counter built on the week's pool and context.
+//! Week 6, Friday: `day5-wordcount`, a concurrent word counter built on the week's pool and context.
 //!
-//! This day is not built yet.
+//! ```text
+//! day5-wordcount [FILE]... [--top N] [--jobs N] [--timeout DURATION] [--json]
+//! ```
+//!
+//! counts the words of every file (standard input if none, or `-`) on a pool of `--jobs` threads
+//! (default: every CPU), merges the counts and prints the `--top` (default 10) most frequent, one
+//! `word count` per line, by count descending and then word ascending — the same output for any
+//! `--jobs`. It is meant to be kept and used: it streams (a 10 GB file needs no more memory than a
+//! small one), it splits a single large file across the workers, and it is faster than a
+//! well-written sequential counter (numbers in `journal/day5-wordcount.md`).
+//!
+//! # Go → Rust
+//!
+//! | Go (the curriculum's version)                        | Rust, here                                   |
+//! |------------------------------------------------------|----------------------------------------------|
+//! | `os.Args[1:]`, `flag.Duration("timeout", …)`         | [`cli::Args`] (clap, humantime durations)    |
+//! | a pool of `runtime.NumCPU()` goroutines              | day 3's [`Pool`](day3_worker_pool::Pool) with [`available_parallelism`](std::thread::available_parallelism) workers |
+//! | one file per job                                     | one *piece* per job: large files are cut at white space ([`pieces`]) |
+//! | `map[string]int` per worker, sent on `results`       | [`WordCounts`] per worker, sent back on a channel of maps and reused ([`run`]) |
+//! | `bufio.Scanner` + `ScanWords`, `strings.ToLower`     | [`chunked::ChunkCounter`]: fixed-size chunks, byte-level fast path |
+//! | merge in `main`, `sort.Slice`, `[:10]`               | [`WordCounts::merge`], [`WordCounts::top`]   |
+//! | `context.WithTimeout`, `<-ctx.Done()` between reads  | day 2's [`Context::with_timeout`](day2_context::Context::with_timeout), checked between chunks ([`source`]) |
+//! | `signal.NotifyContext(ctx, os.Interrupt)`            | a `ctrlc` handler that cancels the context   |
+//! | `go test -race`                                      | ThreadSanitizer (`cargo xtask race`)         |
+//! | `go test -bench . -benchmem -cpuprofile cpu.out`     | `benches/count.rs` (criterion, bytes/s, allocations per run) and `examples/profile.rs` (pprof: flame graph + `profile.pb`) |
+//! | `go tool pprof cpu.out`                              | `go tool pprof -http=: profile.pb` or `pprof -http=: profile.pb` |
+//!
+//! # Modules, by checklist item
+//!
+//! - *Accept file paths; process each file concurrently in a worker pool*: [`cli`] (the command
+//!   line), [`run`] (inputs → pool jobs → results), [`pieces`] (one big file, several jobs).
+//! - *Each worker counts word frequencies and sends its map on a results channel*: [`words`] (what
+//!   a word is), [`chunked`] (the counting core), [`source`] (reading in chunks, stopping on the
+//!   context), [`run`] (the channel of per-worker maps).
+//! - *Merge all maps; print the top 10 sorted by count*: [`counts`] (the map, merge, top N),
+//!   [`report`] (output, diagnostics, exit status).
+//! - *Respect `--timeout`; print a partial result*: [`source`], [`run`], [`report`].
+//! - *Profile*: [`baseline`] (the naive and the optimized sequential counters it is measured
+//!   against), `examples/profile.rs`, `examples/measure.rs`, `benches/count.rs`.
+//!
+//! # Words and invalid UTF-8
+//!
+//! A word is Go's `strings.Fields` + `strings.ToLower`: a maximal run of non-white-space characters
+//! (Unicode `White_Space`), lower-cased with Unicode's full case mapping. Invalid UTF-8 never stops
+//! the tool: each maximal invalid byte sequence inside a word becomes one `U+FFFD` (exactly what
+//! [`String::from_utf8_lossy`] does); see [`words`] for the two small differences from Go.
+//!
+//! # Exit status
+//!
+//! | status | meaning |
+//! |-------:|---------|
+//! | 0 | every input was read to its end and counted |
+//! | 1 | some input could not be read (missing, a directory, unreadable, a read error), or standard output failed; every other input was counted |
+//! | 2 | usage error (unknown flag, bad `--jobs` or `--timeout`) |
+//! | 3 | partial result: the `--timeout` deadline passed or Ctrl-C was pressed; takes precedence over 1 |
+//! | 130 | a second Ctrl-C while the first was being handled |
+//!
+//! A partial run still prints its top N (of what was counted) on standard output; standard error
+//! says `PARTIAL RESULT` and lists the inputs counted in full, in part, and not at all.
+//!
+//! # Memory
+//!
+//! Each worker holds one read buffer (128 KiB) and one map; a word cut by a chunk boundary is
+//! carried over. Peak memory is a few MiB plus `--jobs` copies of the distinct-word table, whatever
+//! the input size. One word longer than 1 MiB (a 100 MB line without white space) is accumulated once
+//! and becomes its map key in place (a non-ASCII one needs a second copy while being lower-cased).
+
+pub mod baseline;
+pub mod chunked;
+pub mod cli;
+pub mod corpus;
+pub mod counts;
+pub mod pieces;
+pub mod report;
+pub mod run;
+pub mod source;
+pub mod words;
+
+pub use counts::WordCounts;
+pub use run::{Input, Options, Tally, count_inputs};

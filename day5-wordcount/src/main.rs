@@ -1,5 +1,5 @@
-//! Runs the day's experiments with short narration.
+//! `day5-wordcount`: count the most frequent words in files, concurrently. See `--help`.
 
-fn main() {
-    println!("day5-wordcount: this day is not built yet.");
+fn main() -> std::process::ExitCode {
+    day5_wordcount::cli::main()
 }

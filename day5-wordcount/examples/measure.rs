@@ -1,0 +1,382 @@
+//! The day's measured tables: throughput, wall time, cores busy, peak memory and merge share of the
+//! word counter beside the naive and the optimized sequential baselines.
+//!
+//! ```text
+//! cargo run --release -p day5-wordcount --example measure [-- --quick] [-- --gib 1]
+//! ```
+//!
+//! Inputs, written once under `target/wordcount-corpus/` (regenerated when their size is wrong):
+//! a seeded English-like corpus (Zipf word frequencies, about 10 words a line) as one 40 MB file and
+//! as the same bytes in 16 files; and, if `../shared/corpus/kjvbible.txt` exists next to the
+//! workspace, the King James Bible ten times over, also as one file and as 16. `--quick` uses 8 MB.
+//!
+//! Every contender runs as a child process (this example re-runs itself: `--as-tool` runs
+//! `day5_wordcount::cli`, the whole of the binary's `main`; `--baseline` a baseline). `wait4` gives
+//! each run's CPU time; its peak resident memory is the child's own `VmHWM` from
+//! `/proc/self/status`, which it prints on standard error as it exits. (`ru_maxrss` cannot be used:
+//! Linux carries the parent's high-water mark into a child across `vfork` + `exec`, so every child
+//! would report at least this example's own peak.) The merge share comes from an in-process
+//! [`count_inputs`] run: [`Tally::merge_time`](day5_wordcount::Tally::merge_time) over that run's
+//! wall time.
+//!
+//! `--gib N` adds the memory check: an N GiB generated file counted with `--jobs` = cores; the peak
+//! resident memory must stay under 64 MiB plus the distinct-word tables.
+//!
+//! Tables go to standard output (Markdown); progress to standard error.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use day1_sync_atomic::measure::{Sample, Table, measure, median};
+use day2_context::Context;
+use day5_wordcount::baseline::{naive, sequential};
+use day5_wordcount::corpus::Corpus;
+use day5_wordcount::{Input, Options, count_inputs};
+
+const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wordcount-corpus");
+const KJV: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/corpus/kjvbible.txt"
+);
+
+fn main() -> io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--baseline") => return run_baseline(&args[1], &args[2..]),
+        Some("--as-tool") => {
+            // The tool itself: `day5_wordcount::cli` is all of the binary's `main`.
+            let argv =
+                std::iter::once("day5-wordcount".into()).chain(args[1..].iter().map(Into::into));
+            let status = day5_wordcount::cli::main_from(argv);
+            report_peak_rss();
+            return if status == ExitCode::SUCCESS {
+                Ok(())
+            } else {
+                Err(io::Error::other("the tool failed"))
+            };
+        }
+        _ => {}
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let gib: Option<u64> = args.iter().position(|a| a == "--gib").map(|i| {
+        args.get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--gib needs a whole number of GiB")
+    });
+    let mb = if quick { 8 } else { 40 };
+    let runs = if quick { 3 } else { 5 };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = PathBuf::from(CORPUS_DIR);
+
+    let mut sets = Vec::new();
+    eprintln!("generating the corpus under {} …", dir.display());
+    let generated = Corpus::generate(42, mb << 20);
+    sets.push((
+        "generated",
+        write_set(&dir.join(format!("generated-{mb}mb")), &generated)?,
+    ));
+    if Path::new(KJV).exists() {
+        let bible = fs::read(KJV)?;
+        let times = if quick { 2 } else { 10 };
+        let text: Vec<u8> = (0..times).flat_map(|_| bible.iter().copied()).collect();
+        sets.push((
+            "kjvbible",
+            write_set(&dir.join(format!("kjvbible-x{times}")), &text)?,
+        ));
+    } else {
+        eprintln!("skipped the King James Bible corpus: {KJV} does not exist");
+    }
+
+    println!(
+        "Command: `cargo run --release -p day5-wordcount --example measure{}`",
+        if quick { " -- --quick" } else { "" }
+    );
+    println!();
+    println!(
+        "Median of {runs} runs, each a child process (CPU time from `wait4`, peak RSS = the child's `VmHWM`); {cores} cores."
+    );
+    println!();
+    let mut table = Table::new([
+        "input",
+        "counter",
+        "MB/s",
+        "wall ms",
+        "cores busy",
+        "peak RSS MiB",
+        "merge % of wall",
+    ]);
+    for (name, set) in &sets {
+        for (shape, files) in [
+            ("1 file", std::slice::from_ref(&set.one)),
+            ("16 files", &set.parts[..]),
+        ] {
+            let label = format!("{name}, {} MB, {shape}", set.bytes >> 20);
+            let mut contenders: Vec<(String, Vec<String>, Option<usize>)> = vec![
+                (
+                    "naive (baseline)".into(),
+                    baseline_args("naive", files),
+                    None,
+                ),
+                (
+                    "sequential (baseline)".into(),
+                    baseline_args("sequential", files),
+                    None,
+                ),
+            ];
+            for jobs in dedup([1, cores]) {
+                contenders.push((
+                    format!("day5-wordcount --jobs {jobs}"),
+                    tool_args(jobs, files),
+                    Some(jobs),
+                ));
+            }
+            for (counter, argv, jobs) in contenders {
+                eprintln!("{label}: {counter} …");
+                let (s, rss) = run_child(&argv, runs)?;
+                let merge = jobs.map_or("–".to_owned(), |j| {
+                    format!("{:.2}", merge_share(files, j, runs) * 100.0)
+                });
+                table.row([
+                    label.clone(),
+                    counter,
+                    format!("{:.0}", set.bytes as f64 / 1e6 / s.wall.as_secs_f64()),
+                    format!("{:.0}", s.wall.as_secs_f64() * 1e3),
+                    format!("{:.2}", s.cores_busy()),
+                    format!("{:.1}", mib(rss)),
+                    merge,
+                ]);
+            }
+        }
+    }
+    print!("{table}");
+
+    if let Some(gib) = gib {
+        println!();
+        memory_check(&dir, gib, cores)?;
+    }
+    Ok(())
+}
+
+/// One corpus on disk: the whole text as one file, and the same bytes in 16 files.
+struct Set {
+    bytes: u64,
+    one: PathBuf,
+    parts: Vec<PathBuf>,
+}
+
+fn write_set(dir: &Path, text: &[u8]) -> io::Result<Set> {
+    fs::create_dir_all(dir)?;
+    let one = dir.join("all.txt");
+    write_if_changed(&one, text)?;
+    // 16 parts of about equal size, cut after a newline.
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for i in 0..16 {
+        let mut end = if i == 15 {
+            text.len()
+        } else {
+            (text.len() * (i + 1) / 16).max(start)
+        };
+        while end < text.len() && text[end - 1] != b'\n' {
+            end += 1;
+        }
+        let path = dir.join(format!("part-{i:02}.txt"));
+        write_if_changed(&path, &text[start..end])?;
+        parts.push(path);
+        start = end;
+    }
+    Ok(Set {
+        bytes: text.len() as u64,
+        one,
+        parts,
+    })
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    fs::write(path, bytes)
+}
+
+fn dedup(jobs: [usize; 2]) -> Vec<usize> {
+    if jobs[0] == jobs[1] {
+        vec![jobs[0]]
+    } else {
+        jobs.to_vec()
+    }
+}
+
+fn paths(files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|p| p.display().to_string()).collect()
+}
+
+fn me() -> String {
+    std::env::current_exe()
+        .expect("the example knows its own path")
+        .display()
+        .to_string()
+}
+
+fn baseline_args(which: &str, files: &[PathBuf]) -> Vec<String> {
+    let mut argv = vec![me(), "--baseline".into(), which.into()];
+    argv.extend(paths(files));
+    argv
+}
+
+fn tool_args(jobs: usize, files: &[PathBuf]) -> Vec<String> {
+    let mut argv = vec![me(), "--as-tool".into(), "--jobs".into(), jobs.to_string()];
+    argv.extend(paths(files));
+    argv
+}
+
+/// The baselines, run in a child process: count every file, print the distinct-word count.
+fn run_baseline(which: &str, files: &[String]) -> io::Result<()> {
+    let mut distinct = 0;
+    for f in files {
+        distinct += match which {
+            "naive" => naive::count_file(Path::new(f))?.len(),
+            "sequential" => sequential::count_file(Path::new(f))?.len(),
+            other => panic!("unknown baseline {other:?}"),
+        };
+    }
+    println!("{distinct}");
+    report_peak_rss();
+    Ok(())
+}
+
+/// Prints this process's peak resident memory (`VmHWM`, KiB) as the last line of standard error.
+fn report_peak_rss() {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map_or("0", |v| v.trim().trim_end_matches(" kB"));
+    eprintln!("peak-rss-kib {kib}");
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
+}
+
+/// Runs `argv` `runs` times; the median sample (wall, and the child's CPU time) and the largest
+/// peak RSS seen.
+fn run_child(argv: &[String], runs: usize) -> io::Result<(Sample, u64)> {
+    let mut samples = Vec::new();
+    let mut peak = 0;
+    for _ in 0..runs {
+        let (out, mut s) = measure(|| child_rusage(argv));
+        let (cpu, rss) = out?;
+        s.cpu = cpu; // cores busy of the child, not of this process
+        samples.push(s);
+        peak = peak.max(rss);
+    }
+    Ok((median(&samples), peak))
+}
+
+/// Spawns `argv`, waits with `wait4`, returns the child's CPU time (user + system) and the peak RSS
+/// it reported.
+fn child_rusage(argv: &[String]) -> io::Result<(Duration, u64)> {
+    let mut child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stderr = String::new();
+    // The child writes a line or two; reading to the end returns when it exits.
+    io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not waited for yet (`child` is never waited on or killed);
+    // `status` and `usage` are valid for writes for the duration of the call.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r != pid {
+        return Err(io::Error::last_os_error());
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(io::Error::other(format!(
+            "{} failed with status {status}",
+            argv.join(" ")
+        )));
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let kib: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            io::Error::other(format!("no peak-rss-kib line from the child: {stderr}"))
+        })?;
+    Ok((tv(usage.ru_utime) + tv(usage.ru_stime), kib * 1024))
+}
+
+/// The share of wall time spent merging the per-worker maps, median of `runs` in-process runs.
+fn merge_share(files: &[PathBuf], jobs: usize, runs: usize) -> f64 {
+    let inputs: Vec<Input> = files.iter().map(|p| Input::Path(p.clone())).collect();
+    let mut shares: Vec<f64> = (0..runs)
+        .map(|_| {
+            let (tally, s) =
+                measure(|| count_inputs(&Context::background(), &inputs, &Options::new(jobs)));
+            tally.merge_time.as_secs_f64() / s.wall.as_secs_f64()
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    shares[shares.len() / 2]
+}
+
+/// Writes an N GiB generated file (streamed, never held in memory) and reports the tool's peak RSS.
+fn memory_check(dir: &Path, gib: u64, cores: usize) -> io::Result<()> {
+    let path = dir.join(format!("generated-{gib}gib.txt"));
+    let bytes = gib << 30;
+    if fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < bytes {
+        eprintln!("writing {} …", path.display());
+        let mut out = io::BufWriter::new(fs::File::create(&path)?);
+        let mut corpus = Corpus::new(42);
+        let mut buf = Vec::with_capacity(1 << 20);
+        let mut written = 0;
+        while written < bytes {
+            buf.clear();
+            corpus.fill(&mut buf, 1 << 20);
+            out.write_all(&buf)?;
+            written += buf.len() as u64;
+        }
+        out.flush()?;
+    }
+    let files = [path.clone()];
+    eprintln!("counting {} with --jobs {cores} …", path.display());
+    let (s, rss) = run_child(&tool_args(cores, &files), 1)?;
+    let tally = count_inputs(
+        &Context::background(),
+        &[Input::Path(path)],
+        &Options::new(1),
+    );
+    let table_bytes = tally.counts.heap_bytes() as u64 * cores as u64;
+    let mut t = Table::new([
+        "input",
+        "jobs",
+        "MB/s",
+        "cores busy",
+        "peak RSS MiB",
+        "budget: 64 MiB + tables MiB",
+    ]);
+    let size = fs::metadata(&files[0])?.len();
+    t.row([
+        format!("generated, {gib} GiB, 1 file"),
+        cores.to_string(),
+        format!("{:.0}", size as f64 / 1e6 / s.wall.as_secs_f64()),
+        format!("{:.2}", s.cores_busy()),
+        format!("{:.1}", mib(rss)),
+        format!("{:.1}", 64.0 + mib(table_bytes)),
+    ]);
+    println!(
+        "Memory check, `cargo run --release -p day5-wordcount --example measure -- --gib {gib}`:"
+    );
+    println!();
+    print!("{t}");
+    Ok(())
+}

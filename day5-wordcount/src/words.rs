@@ -1,0 +1,191 @@
+//! What a word is: Go's `strings.Fields` + `strings.ToLower`, in Rust, on raw bytes.
+//!
+//! A word is a maximal run of characters that are not white space, lower-cased:
+//!
+//! | Go                                   | Rust, here                                             |
+//! |--------------------------------------|--------------------------------------------------------|
+//! | `unicode.IsSpace(r)`                 | [`char::is_whitespace`] (both are Unicode `White_Space`) |
+//! | `strings.Fields(s)`                  | [`str::split_whitespace`]                              |
+//! | `strings.ToLower(w)`                 | [`str::to_lowercase`] (full case mapping, see below)   |
+//! | invalid UTF-8 → `U+FFFD` per byte    | `U+FFFD` per *maximal invalid sequence* ([`String::from_utf8_lossy`]) |
+//!
+//! Two deliberate differences from Go, both from using Rust's standard definitions:
+//! - Lower-casing is Unicode's *full* mapping (`"İ"` → `"i̇"`, two chars; a word-final `"Σ"` →
+//!   `"ς"`), where Go's `ToLower` maps one rune to one rune.
+//! - Invalid UTF-8 never stops the tool: each maximal invalid byte sequence inside a word becomes one
+//!   `U+FFFD` (Go writes one per byte). Invalid bytes are never white space, so they stay inside
+//!   their word.
+//!
+//! The tokenizer in [`chunked`](crate::chunked) never decodes UTF-8 in its hot loop; it classifies
+//! bytes with [`BYTE_CLASS`]. That is exact because every white-space character is either one ASCII
+//! byte or starts with one of four lead bytes (`C2`, `E1`, `E2`, `E3`), and a lead byte can never be
+//! the continuation of a preceding sequence, so a UTF-8 decoder (also the lossy one) is always
+//! re-synchronised at it. [`space_len`] then looks at most two bytes further.
+
+use std::borrow::Cow;
+
+/// The byte is part of a word and ASCII: the common case, one compare in the hot loop.
+pub const WORD: u8 = 0;
+/// The byte is ASCII white space: `\t`, `\n`, `\v`, `\f`, `\r` or `' '`.
+pub const SPACE: u8 = 1;
+/// The byte leads the UTF-8 encoding of some non-ASCII white space (`C2`, `E1`, `E2`, `E3`); the
+/// next one or two bytes decide (see [`space_len`]).
+pub const MAYBE_SPACE: u8 = 2;
+/// The byte is part of a word and not ASCII (`0x80..=0xFF` other than the four lead bytes above):
+/// the word needs the full Unicode lower-casing.
+pub const HIGH: u8 = 3;
+
+/// The class of every byte: [`WORD`], [`SPACE`], [`MAYBE_SPACE`] or [`HIGH`].
+pub static BYTE_CLASS: [u8; 256] = {
+    let mut t = [WORD; 256];
+    let mut b = 0x80;
+    while b <= 0xFF {
+        t[b] = HIGH;
+        b += 1;
+    }
+    t[b'\t' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[0x0B] = SPACE; // \v
+    t[0x0C] = SPACE; // \f
+    t[b'\r' as usize] = SPACE;
+    t[b' ' as usize] = SPACE;
+    t[0xC2] = MAYBE_SPACE; // U+0085, U+00A0
+    t[0xE1] = MAYBE_SPACE; // U+1680
+    t[0xE2] = MAYBE_SPACE; // U+2000..=U+200A, U+2028, U+2029, U+202F, U+205F
+    t[0xE3] = MAYBE_SPACE; // U+3000
+    t
+};
+
+/// Whether `b` is an ASCII byte that belongs to a word (`!` to DEL): the hot loop's test, one
+/// subtraction and one compare, no memory access. (Control bytes below `' '` that are not white
+/// space also belong to words; they take the slow path through [`BYTE_CLASS`].)
+#[inline(always)]
+pub fn is_ascii_word_byte(b: u8) -> bool {
+    b.wrapping_sub(0x21) < 0x5F
+}
+
+/// Whether `b` is ASCII white space (`\t`, `\n`, `\v`, `\f`, `\r`, `' '`), without a table load.
+#[inline(always)]
+pub fn is_ascii_space(b: u8) -> bool {
+    b == b' ' || b.wrapping_sub(b'\t') < 5
+}
+
+/// Whether the bytes at the start of `s` (whose first byte is [`MAYBE_SPACE`]) encode white space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// Yes: a white-space character of this many bytes.
+    Yes(usize),
+    /// No: the lead byte belongs to a word.
+    No,
+    /// `s` ends too early to tell; at most two more bytes are needed.
+    NeedMore,
+}
+
+/// Classifies the bytes at the start of `s`, whose first byte is [`MAYBE_SPACE`].
+///
+/// The non-ASCII white space of Unicode 16 (`White_Space`, the same set as Go's `unicode.IsSpace`):
+/// `C2 85`, `C2 A0`, `E1 9A 80`, `E2 80 80..=8A`, `E2 80 A8`, `E2 80 A9`, `E2 80 AF`, `E2 81 9F`,
+/// `E3 80 80`. A unit test checks this list against [`char::is_whitespace`] for every `char`.
+#[inline]
+pub fn space_len(s: &[u8]) -> Space {
+    let need = if s[0] == 0xC2 { 2 } else { 3 };
+    if s.len() < need {
+        // Decide early when the bytes present already rule white space out.
+        return match (s[0], s.get(1)) {
+            (_, None) => Space::NeedMore,
+            (0xE1, Some(0x9A)) | (0xE2, Some(0x80 | 0x81)) | (0xE3, Some(0x80)) => Space::NeedMore,
+            _ => Space::No,
+        };
+    }
+    let yes = matches!(
+        (s[0], s[1], s.get(2).copied().unwrap_or(0)),
+        (0xC2, 0x85 | 0xA0, _)
+            | (0xE1, 0x9A, 0x80)
+            | (0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)
+            | (0xE2, 0x81, 0x9F)
+            | (0xE3, 0x80, 0x80)
+    );
+    if yes { Space::Yes(need) } else { Space::No }
+}
+
+/// Appends the lower-cased form of one word's raw bytes to `out` (cleared first).
+///
+/// The same result as `String::from_utf8_lossy(word).to_lowercase()`, without allocating unless
+/// the word holds invalid UTF-8 or a capital sigma (whose lower case depends on its neighbours, so
+/// the standard library's [`str::to_lowercase`] handles it).
+pub fn lowercase_into(word: &[u8], out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        // Every byte is < 0x80, so the bytes are valid UTF-8 one-to-one.
+        out.extend(word.iter().map(|&b| char::from(b.to_ascii_lowercase())));
+        return;
+    }
+    let text: Cow<'_, str> = String::from_utf8_lossy(word);
+    if text.contains('Σ') {
+        out.push_str(&text.to_lowercase());
+    } else {
+        // `str::to_lowercase` maps every other char independently with `char::to_lowercase`.
+        out.extend(text.chars().flat_map(char::to_lowercase));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte table plus [`space_len`] agree with `char::is_whitespace` on every char.
+    #[test]
+    fn byte_classes_match_char_is_whitespace_for_every_char() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let ours = match BYTE_CLASS[usize::from(bytes[0])] {
+                SPACE => true,
+                MAYBE_SPACE => space_len(bytes) == Space::Yes(bytes.len()),
+                _ => false,
+            };
+            let b = bytes[0];
+            assert_eq!(is_ascii_space(b), BYTE_CLASS[usize::from(b)] == SPACE);
+            if is_ascii_word_byte(b) {
+                assert_eq!(BYTE_CLASS[usize::from(b)], WORD);
+            }
+            // Only ASCII bytes are `WORD`, so an all-`WORD` word is ASCII.
+            assert_eq!(
+                BYTE_CLASS[usize::from(bytes[0])] == WORD,
+                c.is_ascii() && !c.is_whitespace()
+            );
+            assert_eq!(ours, c.is_whitespace(), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn short_input_needs_more_only_when_it_could_still_be_space() {
+        assert_eq!(space_len(&[0xE2]), Space::NeedMore);
+        assert_eq!(space_len(&[0xE2, 0x80]), Space::NeedMore);
+        assert_eq!(space_len(&[0xE2, 0x82]), Space::No);
+        assert_eq!(space_len(&[0xC2]), Space::NeedMore);
+        assert_eq!(space_len(&[0xC2, 0x41]), Space::No);
+        assert_eq!(space_len(&[0xE3, 0x80, 0x80]), Space::Yes(3));
+        assert_eq!(space_len(&[0xE1, 0x9A, 0x81]), Space::No);
+    }
+
+    #[test]
+    fn lowercase_matches_str_to_lowercase() {
+        let mut out = String::new();
+        for w in [
+            "HeLLo",
+            "ΣΊΣΥΦΟΣ",
+            "İstanbul",
+            "straße",
+            "ΑΣ",
+            "Σ",
+            "x\u{301}Σ",
+            "ǅ",
+        ] {
+            lowercase_into(w.as_bytes(), &mut out);
+            assert_eq!(out, w.to_lowercase(), "{w}");
+        }
+        lowercase_into(b"AB\xFF\xE2\x80C", &mut out);
+        assert_eq!(out, "ab\u{FFFD}\u{FFFD}c");
+    }
+}
