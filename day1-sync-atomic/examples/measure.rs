@@ -19,7 +19,7 @@ fn main() {
     let flag = if quick { " -- --quick" } else { "" };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!(
-        "Command: `cargo run --release -p day1-sync-atomic --example measure{flag}` \
+        "Command: `cargo run --release -p day1-sync-atomic --example day1-measure{flag}` \
          ({cores} cores available; each figure is the median of several runs, wall-clock; \
          *cores busy* = process CPU time / wall time)."
     );

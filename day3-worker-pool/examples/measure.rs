@@ -1,5 +1,5 @@
 //! Wednesday's measured tables as Markdown on stdout (progress on stderr), for the journal:
-//! `cargo run --release -p day3-worker-pool --example measure [-- --quick] [--sizes 1,2,4,8]`.
+//! `cargo run --release -p day3-worker-pool --example day3-measure [-- --quick] [--sizes 1,2,4,8]`.
 
 use clap::Parser;
 use day3_worker_pool::overhead::{dispatch_table, tiny_jobs_table};
@@ -33,7 +33,7 @@ fn main() {
         (9, 100_000, 1_000_000)
     };
     println!(
-        "Command: `cargo run --release -p day3-worker-pool --example measure --{} --sizes {}`\n",
+        "Command: `cargo run --release -p day3-worker-pool --example day3-measure --{} --sizes {}`\n",
         if args.quick { " --quick" } else { "" },
         sizes_flag.join(",")
     );

@@ -254,7 +254,7 @@ fn table(config: &Config) {
         );
     }
     println!(
-        "(Measured just now on this machine. `cargo run --release -p day3-worker-pool --example measure`\n\
+        "(Measured just now on this machine. `cargo run --release -p day3-worker-pool --example day3-measure`\n\
          prints the same table, with medians and dispatch overheads, for the journal.)"
     );
 }

@@ -2,7 +2,7 @@
 //! the per-item cost of a trivial three-stage pipeline with and without batching, and the effect
 //! of channel capacity. `--quick` runs smaller sizes.
 //!
-//! Run: `cargo run --release -p day4-pipeline --example measure [-- --quick]`
+//! Run: `cargo run --release -p day4-pipeline --example day4-measure [-- --quick]`
 
 use day4_pipeline::report::{Plan, capacity_table, cores, cpu_bound_table, per_item_table};
 
@@ -11,7 +11,7 @@ fn main() {
     let plan = if quick { Plan::quick() } else { Plan::full() };
     let flag = if quick { " -- --quick" } else { "" };
 
-    println!("Command: `cargo run --release -p day4-pipeline --example measure{flag}`");
+    println!("Command: `cargo run --release -p day4-pipeline --example day4-measure{flag}`");
     println!(
         "({} cores; medians of {} runs after a warm-up; CPU-bound job: {} items × {} spin rounds; \
          trivial stage: {} items)\n",

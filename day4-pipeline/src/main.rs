@@ -67,6 +67,6 @@ mod tour {
         show(&demo(&ctx, u64::MAX, workers, u64::MAX));
 
         println!("The measured tables (sequential vs rayon vs tokio, batching, channel capacity):");
-        println!("`cargo run --release -p day4-pipeline --example measure`.");
+        println!("`cargo run --release -p day4-pipeline --example day4-measure`.");
     }
 }

@@ -2,7 +2,7 @@
 //! word counter beside the naive and the optimized sequential baselines.
 //!
 //! ```text
-//! cargo run --release -p day5-wordcount --example measure [-- --quick] [-- --gib 1]
+//! cargo run --release -p day5-wordcount --example day5-measure [-- --quick] [-- --gib 1]
 //! ```
 //!
 //! Inputs, written once under `target/wordcount-corpus/` (regenerated when their size is wrong):
@@ -91,7 +91,7 @@ fn main() -> io::Result<()> {
     }
 
     println!(
-        "Command: `cargo run --release -p day5-wordcount --example measure{}`",
+        "Command: `cargo run --release -p day5-wordcount --example day5-measure{}`",
         if quick { " -- --quick" } else { "" }
     );
     println!();
@@ -374,7 +374,7 @@ fn memory_check(dir: &Path, gib: u64, cores: usize) -> io::Result<()> {
         format!("{:.1}", 64.0 + mib(table_bytes)),
     ]);
     println!(
-        "Memory check, `cargo run --release -p day5-wordcount --example measure -- --gib {gib}`:"
+        "Memory check, `cargo run --release -p day5-wordcount --example day5-measure -- --gib {gib}`:"
     );
     println!();
     print!("{t}");

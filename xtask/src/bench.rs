@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: criterion benches plus each day's measured tables.
 //!
 //! A full run executes, for each day crate, `cargo bench -p <crate>` (criterion) and
-//! `cargo run --release -p <crate> --example measure` (the day's Markdown tables on stdout), then
+//! `cargo run --release -p <crate> --example <day>-measure` (the day's Markdown tables on stdout, from
+//! `examples/measure.rs`; example names are unique across the workspace, so `day1-measure`…), then
 //! writes both into the day's journal block and into `target/bench-summary.md`.
 //! `--smoke` runs every benchmark body once through criterion's test mode instead, in the debug
 //! build the tests already made: it proves the benches work and measures nothing.

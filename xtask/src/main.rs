@@ -211,18 +211,9 @@ fn tour() -> Result {
 }
 
 fn profile(krate: &str, args: &[String]) -> Result {
-    let out = root().join("target/profile").join(krate);
+    // The example writes `flamegraph.svg` and `profile.pb` and prints the command that opens them.
     cargo()
-        .args([
-            "run",
-            "--release",
-            "-p",
-            krate,
-            "--example",
-            "profile",
-            "--",
-        ])
-        .arg(&out)
+        .args(["run", "--release", "-p", krate, "--example", "profile", "--"])
         .args(args)
         .run(&format!("profile {krate}"))
 }

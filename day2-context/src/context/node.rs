@@ -1,0 +1,300 @@
+//! One cancel scope of the tree: the shared state behind `with_cancel`, `with_timeout` and
+//! `with_deadline`. The invariants and the lock order are stated once, in `context/mod.rs`.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::{Arc, PoisonError, Weak};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use super::{ContextError, timer};
+use crate::sync::{AtomicU8, Condvar, Mutex, MutexGuard};
+
+const LIVE: u8 = 0;
+const CANCELED: u8 = 1;
+const DEADLINE_EXCEEDED: u8 = 2;
+
+/// Scopes currently allocated, for the leak test (`introspect::live_scopes`).
+pub(crate) static LIVE_SCOPES: AtomicUsize = AtomicUsize::new(0);
+
+fn encode(err: ContextError) -> u8 {
+    match err {
+        ContextError::Canceled => CANCELED,
+        ContextError::DeadlineExceeded => DEADLINE_EXCEEDED,
+    }
+}
+
+fn decode(code: u8) -> Option<ContextError> {
+    match code {
+        CANCELED => Some(ContextError::Canceled),
+        DEADLINE_EXCEEDED => Some(ContextError::DeadlineExceeded),
+        _ => None,
+    }
+}
+
+/// A cancel scope. Shared by its `Context`s, its `CancelHandle`s, its parent's child set (strong)
+/// and the timer (weak).
+pub(crate) struct Node {
+    /// `LIVE`, `CANCELED` or `DEADLINE_EXCEEDED`; written once, under `state`'s lock (invariant 1),
+    /// read without it.
+    err: AtomicU8,
+    state: Mutex<State>,
+    /// Blocked `wait_timeout` callers sleep here, on `state`'s lock.
+    blocked: Condvar,
+    /// The scope this one registered with. Weak: parents own children, never the reverse, so an
+    /// abandoned subtree does not keep its ancestors alive.
+    parent: Option<Weak<Node>>,
+    /// Created on the first `done()` call, as Go creates its done channel lazily.
+    #[cfg(not(loom))]
+    done_rx: std::sync::OnceLock<crossbeam_channel::Receiver<super::Never>>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Live children, keyed by their address (unique while they are in the map, which owns them).
+    children: HashMap<usize, Arc<Node>>,
+    /// Pending `Cancelled` futures, keyed by a per-scope counter.
+    wakers: HashMap<u64, Waker>,
+    next_waker: u64,
+    /// Threads blocked in `wait_timeout`; `cancel` notifies the condvar only when this is non-zero.
+    blocked: usize,
+    /// This scope's entry in the shared timer, if its deadline is its own and still pending.
+    timer: Option<timer::Entry>,
+    /// Dropped by `cancel`, which disconnects `done_rx`.
+    #[cfg(not(loom))]
+    done_tx: Option<crossbeam_channel::Sender<super::Never>>,
+}
+
+/// What a cancel signals after it has released every lock.
+#[derive(Default)]
+struct Fired {
+    wakers: Vec<Waker>,
+    timers: Vec<timer::Entry>,
+}
+
+impl Node {
+    /// A new scope under `parent` (`None`: under `background()`), with its own timer if `deadline`
+    /// is given. A child of a done parent is born done with the parent's error (invariant 4).
+    pub(crate) fn new_child(parent: Option<&Arc<Node>>, deadline: Option<Instant>) -> Arc<Node> {
+        let node = Arc::new(Node {
+            err: AtomicU8::new(LIVE),
+            state: Mutex::new(State::default()),
+            blocked: Condvar::new(),
+            parent: parent.map(Arc::downgrade),
+            #[cfg(not(loom))]
+            done_rx: std::sync::OnceLock::new(),
+        });
+        // Relaxed: a statistic, read only by the leak test after its threads are joined.
+        LIVE_SCOPES.fetch_add(1, Relaxed);
+        if let Some(parent) = parent {
+            let mut parent_state = parent.lock();
+            match parent.err() {
+                // Relaxed: `node` is not shared yet; handing it to another thread synchronises.
+                Some(err) => node.err.store(encode(err), Relaxed),
+                None => {
+                    parent_state.children.insert(node.key(), Arc::clone(&node));
+                }
+            }
+        }
+        if let Some(deadline) = deadline {
+            node.arm(deadline);
+        }
+        node
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic never happens while the lock is held (no user code runs under it), so a poisoned
+        // lock still guards consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn key(&self) -> usize {
+        std::ptr::from_ref(self).addr()
+    }
+
+    /// Registers the deadline with the shared timer, or cancels at once if it has already passed.
+    fn arm(self: &Arc<Self>, deadline: Instant) {
+        if deadline <= Instant::now() {
+            self.cancel(ContextError::DeadlineExceeded);
+            return;
+        }
+        let mut state = self.lock();
+        // A parent may have cancelled us since `new_child` registered us: then no timer (invariant 6).
+        if self.err().is_none() {
+            // Lock order: scope, then timer.
+            state.timer = Some(timer::insert(deadline, Arc::downgrade(self)));
+        }
+    }
+
+    /// `None` while live, then the first error forever.
+    pub(crate) fn err(&self) -> Option<ContextError> {
+        // Acquire: pairs with the Release store in `cancel_locked`, so whatever the canceller did
+        // before `cancel` is visible to a thread that sees the error (Go: close happens before receive).
+        decode(self.err.load(Acquire))
+    }
+
+    /// Cancels this scope and its whole subtree with `err` (ignored if already done), removes it
+    /// from its parent, and returns only once every descendant is done (invariant 2).
+    pub(crate) fn cancel(self: &Arc<Self>, err: ContextError) {
+        let mut fired = Fired::default();
+        {
+            let mut state = self.lock();
+            // Already done: a concurrent canceller held our lock for its whole subtree walk, so
+            // the subtree is done now too.
+            if !self.cancel_locked(&mut state, err, &mut fired) {
+                return;
+            }
+        }
+        if let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
+            // Not nested in our own lock: we released it above (lock order).
+            let removed = parent.lock().children.remove(&self.key());
+            drop(removed);
+        }
+        for entry in fired.timers {
+            timer::remove(entry);
+        }
+        for waker in fired.wakers {
+            waker.wake();
+        }
+    }
+
+    /// Marks this scope and, recursively, its children done. Called with `state` = our locked
+    /// state; takes each child's lock while holding ours (parent before child). Returns `false` if
+    /// the scope was already done.
+    fn cancel_locked(&self, state: &mut State, err: ContextError, fired: &mut Fired) -> bool {
+        // Relaxed: `err` is written only under this lock, which we hold.
+        if self.err.load(Relaxed) != LIVE {
+            return false;
+        }
+        // Release: pairs with the Acquire load in `err()`.
+        self.err.store(encode(err), Release);
+        // Dropping the only sender disconnects `done()`. The error is stored first, so a thread
+        // woken by the disconnect sees it (crossbeam's disconnect synchronises with its receive).
+        #[cfg(not(loom))]
+        drop(state.done_tx.take());
+        if state.blocked > 0 {
+            self.blocked.notify_all();
+        }
+        fired
+            .wakers
+            .extend(state.wakers.drain().map(|(_, waker)| waker));
+        fired.timers.extend(state.timer.take());
+        for (_, child) in state.children.drain() {
+            let mut child_state = child.lock();
+            child.cancel_locked(&mut child_state, err, fired);
+        }
+        true
+    }
+
+    /// Registers `waker` for a pending `Cancelled` future (`slot` holds its key), or returns the
+    /// error if the scope is done. Checking and registering under one lock hold is what rules out
+    /// a lost wake-up: `cancel` sets the error and drains the wakers under the same lock.
+    pub(crate) fn poll_waiter(
+        &self,
+        slot: &mut Option<u64>,
+        waker: &Waker,
+    ) -> Option<ContextError> {
+        let mut state = self.lock();
+        if let Some(err) = self.err() {
+            *slot = None; // `cancel` already drained our waker
+            return Some(err);
+        }
+        match slot.and_then(|key| state.wakers.get_mut(&key)) {
+            Some(registered) => {
+                if !registered.will_wake(waker) {
+                    registered.clone_from(waker);
+                }
+            }
+            None => {
+                let key = state.next_waker;
+                state.next_waker += 1;
+                state.wakers.insert(key, waker.clone());
+                *slot = Some(key);
+            }
+        }
+        None
+    }
+
+    /// Forgets a dropped `Cancelled` future's waker.
+    pub(crate) fn remove_waiter(&self, key: u64) {
+        let removed = self.lock().wakers.remove(&key);
+        drop(removed);
+    }
+
+    /// Blocks until done (returning the error) or until `timeout` passes (returning `None`). A
+    /// timeout too large to represent waits forever.
+    pub(crate) fn wait_timeout(&self, timeout: Duration) -> Option<ContextError> {
+        if let Some(err) = self.err() {
+            return Some(err);
+        }
+        let until = Instant::now().checked_add(timeout);
+        let mut state = self.lock();
+        state.blocked += 1;
+        let out = loop {
+            if let Some(err) = self.err() {
+                break Some(err);
+            }
+            state = match until {
+                None => self
+                    .blocked
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(until) => {
+                    let now = Instant::now();
+                    if now >= until {
+                        break None;
+                    }
+                    self.blocked
+                        .wait_timeout(state, until - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        };
+        state.blocked -= 1;
+        out
+    }
+
+    /// The receiver `Context::done()` hands out; disconnected once the scope is done.
+    #[cfg(not(loom))]
+    pub(crate) fn done(&self) -> &crossbeam_channel::Receiver<super::Never> {
+        self.done_rx.get_or_init(|| {
+            let (tx, rx) = crossbeam_channel::bounded(0);
+            let mut state = self.lock();
+            if self.err().is_none() {
+                state.done_tx = Some(tx);
+            } // else `tx` drops here and the receiver is born disconnected
+            rx
+        })
+    }
+
+    /// Whether this scope has a pending timer entry.
+    #[cfg(test)]
+    pub(crate) fn has_timer(&self) -> bool {
+        self.lock().timer.is_some()
+    }
+
+    /// How many `Cancelled` futures are registered.
+    #[cfg(test)]
+    pub(crate) fn waker_count(&self) -> usize {
+        self.lock().wakers.len()
+    }
+
+    /// How many live children are registered (introspection for the leak test).
+    pub(crate) fn children_len(&self) -> usize {
+        self.lock().children.len()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // Relaxed: see `new_child`.
+        LIVE_SCOPES.fetch_sub(1, Relaxed);
+        // An abandoned, never-cancelled scope must not leave its timer entry behind.
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = state.timer.take() {
+            timer::remove(entry);
+        }
+    }
+}
