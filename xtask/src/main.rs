@@ -213,7 +213,15 @@ fn tour() -> Result {
 fn profile(krate: &str, args: &[String]) -> Result {
     // The example writes `flamegraph.svg` and `profile.pb` and prints the command that opens them.
     cargo()
-        .args(["run", "--release", "-p", krate, "--example", "profile", "--"])
+        .args([
+            "run",
+            "--release",
+            "-p",
+            krate,
+            "--example",
+            "profile",
+            "--",
+        ])
         .args(args)
         .run(&format!("profile {krate}"))
 }
