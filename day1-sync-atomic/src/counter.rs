@@ -21,7 +21,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 
-use crate::measure::{Sample, Table, median, parallel, si};
+use crate::measure::{Sample, Table, parallel, rows_against_baseline};
 
 /// The ways to count from many threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl CounterKind {
         let warm = |_| {
             let scratch = AtomicI64::new(0);
             for _ in 0..per_thread / 10 {
-                // Relaxed: a private counter; the value is only checked below via black_box.
+                // Relaxed: a private counter that no other thread touches.
                 scratch.fetch_add(1, Relaxed);
             }
             black_box(scratch.into_inner());
@@ -165,31 +165,13 @@ pub fn counter_table(cfg: &CounterConfig) -> Table {
         "cores busy",
     ]);
     for &threads in &cfg.threads {
-        let mut baseline = None;
-        for kind in CounterKind::ALL {
-            let samples: Vec<Sample> = (0..cfg.runs.max(1))
-                .map(|_| {
-                    let (count, sample) = kind.run(threads, cfg.per_thread);
-                    assert_eq!(
-                        count,
-                        threads as i64 * cfg.per_thread as i64,
-                        "{}",
-                        kind.name()
-                    );
-                    sample
-                })
-                .collect();
-            let m = median(&samples);
-            let rate = m.per_second(threads as u64 * cfg.per_thread);
-            let base = *baseline.get_or_insert(rate);
-            table.row([
-                threads.to_string(),
-                kind.name().to_string(),
-                si(rate),
-                format!("{:.2}", rate / base),
-                format!("{:.2}", m.cores_busy()),
-            ]);
-        }
+        let kinds = CounterKind::ALL.map(|k| (k, k.name()));
+        let ops = threads as u64 * cfg.per_thread;
+        rows_against_baseline(&mut table, threads, kinds, ops, cfg.runs, |kind| {
+            let (count, sample) = kind.run(threads, cfg.per_thread);
+            assert_eq!(count, ops as i64, "{}: lost increments", kind.name());
+            sample
+        });
     }
     table
 }

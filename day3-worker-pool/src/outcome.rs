@@ -35,9 +35,9 @@ pub struct JobPanicked {
 }
 
 impl JobPanicked {
-    /// Extracts the message from a payload returned by [`std::panic::catch_unwind`].
-    #[cfg_attr(loom, allow(dead_code))] // its only caller, the pool, is not built under loom
-    pub(crate) fn from_payload(payload: &(dyn Any + Send)) -> Self {
+    /// Extracts the message from a payload returned by [`std::panic::catch_unwind`] or
+    /// [`JoinHandle::join`](std::thread::JoinHandle::join).
+    pub fn from_payload(payload: &(dyn Any + Send)) -> Self {
         let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
             (*s).to_owned()
         } else if let Some(s) = payload.downcast_ref::<String>() {

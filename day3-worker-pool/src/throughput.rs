@@ -139,11 +139,7 @@ impl Executor {
                         let handles: Vec<_> = (0..count)
                             .map(|_| tokio::task::spawn_blocking(move || workload.run()))
                             .collect();
-                        let mut done = 0;
-                        for handle in handles {
-                            done += usize::from(handle.await.is_ok());
-                        }
-                        done
+                        completed(handles).await
                     })
                 };
                 batch(workers);
@@ -172,11 +168,7 @@ impl Executor {
                                 })
                             })
                             .collect();
-                        let mut done = 0;
-                        for handle in handles {
-                            done += usize::from(handle.await.is_ok());
-                        }
-                        done
+                        completed(handles).await
                     })
                 };
                 batch(workers);
@@ -185,6 +177,15 @@ impl Executor {
             }
         }
     }
+}
+
+/// Awaits every task and counts those that ran to completion (did not panic or get cancelled).
+async fn completed<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> usize {
+    let mut done = 0;
+    for handle in handles {
+        done += usize::from(handle.await.is_ok());
+    }
+    done
 }
 
 /// What to measure.

@@ -70,9 +70,12 @@ fn peak_concurrency_equals_pool_size_for_several_sizes() {
     }
 }
 
+/// One worker, four panicking jobs among twelve: every job still gets an outcome, so the single
+/// worker survived each panic (had one killed it, the results would end early), and the
+/// collector did not hang.
 #[test]
 fn panicking_job_becomes_a_failed_outcome_and_the_pool_survives() {
-    let mut pool = Pool::new(&Context::background(), 2, |_: &Context, job: usize| {
+    let mut pool = Pool::new(&Context::background(), 1, |_: &Context, job: usize| {
         if job.is_multiple_of(3) {
             panic!("job {job} failed on purpose");
         }
@@ -81,8 +84,9 @@ fn panicking_job_becomes_a_failed_outcome_and_the_pool_survives() {
     pool.submit_all(0..12);
     pool.close();
     let outcomes: Vec<_> = pool.results_in_order().collect(); // ends: the panics did not hang it
-    assert_eq!(outcomes.len(), 12);
+    assert_eq!(outcomes.len(), 12, "the only worker died in a panic");
     for o in &outcomes {
+        assert_eq!(o.worker, 0);
         if o.index.is_multiple_of(3) {
             let message = format!("job {} failed on purpose", o.index);
             assert_eq!(o.result, Err(JobPanicked { message }));
@@ -90,13 +94,7 @@ fn panicking_job_becomes_a_failed_outcome_and_the_pool_survives() {
             assert_eq!(o.result, Ok(o.index));
         }
     }
-    // Both workers are still alive after the panics.
-    let workers: BTreeSet<usize> = outcomes
-        .iter()
-        .filter(|o| o.index >= 9)
-        .map(|o| o.worker)
-        .collect();
-    assert!(!workers.is_empty());
+    assert!(pool.finish().not_started.is_empty());
 }
 
 #[test]

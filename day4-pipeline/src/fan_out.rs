@@ -10,11 +10,11 @@
 //! Workers finish items in any order. [`fan_out_ordered`] restores input order with sequence
 //! numbers and a reorder buffer.
 
-use std::collections::BTreeMap;
 use std::iter;
 use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
+use day3_worker_pool::Reorder;
 
 use crate::pipeline::{Pipeline, Stage};
 use crate::stage::process;
@@ -69,7 +69,7 @@ where
     U: Send + 'static,
     F: Fn(T) -> U + Send + Sync + 'static,
 {
-    let mut next_seq = 0u64;
+    let mut next_seq = 0usize;
     let numbered = process(p, input, move |item| {
         let seq = next_seq;
         next_seq += 1;
@@ -79,18 +79,17 @@ where
     reorder(p, done)
 }
 
-/// Sends the values of `(sequence number, value)` pairs in sequence order, starting at 0.
-fn reorder<U: Send + 'static>(p: &Pipeline, input: Receiver<(u64, U)>) -> Receiver<U> {
+/// Sends the values of `(sequence number, value)` pairs in sequence order, starting at 0, through
+/// day 3's reorder buffer (the one its pool uses to restore job order).
+fn reorder<U: Send + 'static>(p: &Pipeline, input: Receiver<(usize, U)>) -> Receiver<U> {
     let (out, rx) = p.channel();
     p.spawn("reorder", move |stage| {
-        let mut next = 0u64;
-        let mut early = BTreeMap::new();
+        let mut early = Reorder::new();
         loop {
             let (seq, value) = stage.recv(&input)?;
             early.insert(seq, value);
-            while let Some(value) = early.remove(&next) {
+            while let Some((_, value)) = early.pop() {
                 stage.send(&out, value)?;
-                next += 1;
             }
         }
     });

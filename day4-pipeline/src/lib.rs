@@ -11,7 +11,7 @@
 //! | `for n := range in`                                  | `loop { let n = stage.recv(&input)?; … }` ([`Stage::recv`])  |
 //! | `select { case out <- n: case <-ctx.Done(): return }` | [`Stage::send`]: `select_biased!` on `ctx.done()` and the send |
 //! | several goroutines reading one channel (fan-out)     | [`fan_out()`]: a cloned `Receiver` (crossbeam is MPMC)          |
-//! | `merge(cs ...)` + `sync.WaitGroup` + closer goroutine | [`merge::m1_waitgroup`], then [`merge::m2_last_sender`]: the last `Sender` dropped closes it |
+//! | `merge(cs ...)` + `sync.WaitGroup` + closer goroutine | [`merge::m1_waitgroup`] (day 3's [`WaitGroup`](day3_worker_pool::WaitGroup)), then [`merge::m2_last_sender`]: the last `Sender` dropped closes it |
 //! | `errgroup.WithContext` / `g.Wait()`                  | [`Pipeline::new`] / [`Pipeline::wait`]: joins, first error    |
 //! | "send on closed channel" panic                       | impossible: a channel closes only when no `Sender` is left    |
 //! | a blocked goroutine leaks forever                    | a send to a dropped `Receiver` fails; [`Pipeline`]'s `Drop` joins |
@@ -20,9 +20,11 @@
 //! Modules, by checklist item:
 //! - three-stage pipeline with typed channels: [`stage`] ([`generate`], [`process`], [`sink`]) on
 //!   the [`pipeline`] handle;
-//! - fan-out: [`fan_out()`] (and the order-preserving [`fan_out::fan_out_ordered`]);
-//! - fan-in: [`merge`] — the Go shape with a hand-written [`waitgroup`] (loom-checked through
-//!   the `src/sync.rs` shim), then the Rust shape;
+//! - fan-out: [`fan_out()`] (and the order-preserving [`fan_out::fan_out_ordered`], on day 3's
+//!   [`Reorder`](day3_worker_pool::Reorder) buffer);
+//! - fan-in: [`merge`] — the Go shape with day 3's hand-written
+//!   [`WaitGroup`](day3_worker_pool::WaitGroup) (its merge protocol loom-checked in
+//!   `tests/loom_merge.rs`), then the Rust shape;
 //! - cancellation in every stage: [`Stage::send`] / [`Stage::recv`], [`PipelineError`];
 //! - comparisons (sequential, rayon, tokio) and batching: [`compare`], [`batch`], [`work`],
 //!   tables in [`report`];
@@ -30,12 +32,11 @@
 
 pub mod batch;
 pub mod diagram;
-mod sync;
-pub mod waitgroup;
 pub mod work;
 
 // Day 2's `Context` has no `done()` channel under `--cfg loom` (loom models its internals), so
-// everything built on it is compiled only outside loom; the loom build keeps the `WaitGroup`.
+// everything built on it is compiled only outside loom. The loom model (`tests/loom_merge.rs`)
+// needs none of it: it drives day 3's `WaitGroup` directly.
 #[cfg(not(loom))]
 pub mod compare;
 #[cfg(not(loom))]

@@ -15,7 +15,6 @@
 //! 4. Dropping a `Pipeline` without [`wait`](Pipeline::wait) cancels it and joins every thread:
 //!    no stage thread outlives its `Pipeline`.
 
-use std::any::Any;
 use std::error::Error;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -28,6 +27,7 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender, bounded, select_biased};
 use day1_sync_atomic::measure::Table;
 use day2_context::{CancelHandle, Context, ContextError};
+use day3_worker_pool::JobPanicked;
 
 /// The error type a fallible stage may return: anything that is an error and can cross threads.
 pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
@@ -64,7 +64,7 @@ pub enum PipelineError {
     Panicked {
         /// The stage whose thread panicked.
         stage: String,
-        /// The panic message, when it was a string.
+        /// The panic message (`"<non-string panic payload>"` when it was not a string).
         message: String,
     },
 }
@@ -423,7 +423,7 @@ impl Stage {
             Ok(Err(Stop::Failed(source))) => PipelineError::Stage { stage, source },
             Err(payload) => PipelineError::Panicked {
                 stage,
-                message: panic_message(payload.as_ref()),
+                message: JobPanicked::from_payload(payload.as_ref()).message,
             },
         };
         shared.record(error);
@@ -498,14 +498,4 @@ impl fmt::Debug for Counts {
 fn done_error(ctx: &Context) -> ContextError {
     ctx.err()
         .expect("Context contract: done() is disconnected only after err() is set")
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
-    }
 }

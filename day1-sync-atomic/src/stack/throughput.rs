@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use crate::measure::{Sample, Table, median, parallel, si};
+use crate::measure::{Sample, Table, parallel, rows_against_baseline};
 use crate::stack::Stack;
 
 /// The contenders of the stack benchmark.
@@ -117,6 +117,9 @@ impl StackConfig {
 
 /// Measures every [`StackKind`] and returns the Markdown table: push+pop rounds per second, the
 /// ratio to `std::sync::Mutex<Vec>` at the same thread count, and cores busy.
+///
+/// # Panics
+/// Panics if a contender's pops do not find exactly the `threads × ops` elements pushed.
 pub fn stack_table(cfg: &StackConfig) -> Table {
     let mut table = Table::new([
         "threads",
@@ -126,31 +129,13 @@ pub fn stack_table(cfg: &StackConfig) -> Table {
         "cores busy",
     ]);
     for &threads in &cfg.threads {
-        let mut baseline = None;
-        for kind in StackKind::ALL {
-            let samples: Vec<Sample> = (0..cfg.runs.max(1))
-                .map(|_| {
-                    let (found, sample) = kind.run(threads, cfg.ops);
-                    assert_eq!(
-                        found,
-                        threads as u64 * cfg.ops,
-                        "{}: lost elements",
-                        kind.name()
-                    );
-                    sample
-                })
-                .collect();
-            let m = median(&samples);
-            let rate = m.per_second(threads as u64 * cfg.ops);
-            let base = *baseline.get_or_insert(rate);
-            table.row([
-                threads.to_string(),
-                kind.name().to_string(),
-                si(rate),
-                format!("{:.2}", rate / base),
-                format!("{:.2}", m.cores_busy()),
-            ]);
-        }
+        let kinds = StackKind::ALL.map(|k| (k, k.name()));
+        let ops = threads as u64 * cfg.ops;
+        rows_against_baseline(&mut table, threads, kinds, ops, cfg.runs, |kind| {
+            let (found, sample) = kind.run(threads, cfg.ops);
+            assert_eq!(found, ops, "{}: lost elements", kind.name());
+            sample
+        });
     }
     table
 }

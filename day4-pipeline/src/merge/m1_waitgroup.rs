@@ -26,49 +26,42 @@
 //! }
 //! ```
 //!
-//! In Rust `close(out)` is "drop the last `Sender`". Each forwarder drops its `Sender` clone
-//! *before* its `wg.done()`, so when the group reaches zero the closer holds the only one left, and
-//! its `drop(out)` closes the output — exactly when Go's `close(out)` would. It works, but the
-//! `WaitGroup` only re-derives what the channel already counts: see [`m2_last_sender`](super::m2_last_sender).
-
-use std::sync::Arc;
+//! The `WaitGroup` is day 3's ([`day3_worker_pool::WaitGroup`]): `wg.Add(1)` is a clone moved into
+//! a forwarder, `defer wg.Done()` is that clone being dropped, on every return path including a
+//! panic. In Rust `close(out)` is "drop the last `Sender`". Each forwarder drops its `Sender` clone
+//! *before* its `WaitGroup` clone, so when `wait` returns the closer holds the only `Sender` left,
+//! and its `drop(out)` closes the output — exactly when Go's `close(out)` would
+//! (`tests/loom_merge.rs` checks this order in every interleaving). It works, but the `WaitGroup`
+//! only re-derives what the channel already counts: see [`m2_last_sender`](super::m2_last_sender).
 
 use crossbeam_channel::Receiver;
+use day3_worker_pool::WaitGroup;
 
 use crate::pipeline::{Pipeline, Stage};
-use crate::waitgroup::WaitGroup;
 
-/// Merges `inputs` into one receiver, closed by a closer thread once a `WaitGroup` of the
-/// forwarders reaches zero.
+/// Merges `inputs` into one receiver, closed by a closer thread once every forwarder has dropped
+/// its `WaitGroup` clone.
 pub fn merge<T: Send + 'static>(p: &Pipeline, inputs: Vec<Receiver<T>>) -> Receiver<T> {
     let (out, merged) = p.channel();
-    let wg = Arc::new(WaitGroup::new());
-    wg.add(inputs.len());
+    // Go: `var wg sync.WaitGroup`. This first value is the closer's own.
+    let wg = WaitGroup::new();
     p.spawn_all(
         "merge",
         inputs.into_iter().map(|input| {
-            let (out, wg) = (out.clone(), Arc::clone(&wg));
+            // Go: `wg.Add(1)` for this input, before its forwarder starts.
+            let (out, token) = (out.clone(), wg.clone());
             move |stage: &mut Stage| {
-                // `defer wg.Done()`: declared first, so dropped last, after `input` and `out`.
-                let _done = DoneOnDrop(wg);
+                // `defer wg.Done()`: bound first, so dropped last, after `input` and `out`.
+                let _done = token;
                 let (input, out) = (input, out);
                 super::forward(stage, &input, &out)
             }
         }),
     );
     p.spawn("merge-close", move |_| {
-        wg.wait();
-        drop(out); // close(out): the forwarders' clones are already gone
+        wg.wait(); // Go: wg.Wait() (gives up the closer's own value first)
+        drop(out); // Go: close(out): the forwarders' clones are already gone
         Ok(())
     });
     merged
-}
-
-/// Calls [`WaitGroup::done`] when dropped, on every return path including a panic.
-struct DoneOnDrop(Arc<WaitGroup>);
-
-impl Drop for DoneOnDrop {
-    fn drop(&mut self) {
-        self.0.done();
-    }
 }
