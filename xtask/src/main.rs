@@ -285,7 +285,7 @@ fn check_all() -> ExitCode {
         .iter()
         .filter(|(_, s, _)| matches!(s, StepState::Failed(_)))
         .collect();
-    if failed.is_empty() {
+    let code = if failed.is_empty() {
         println!("\ncheck-all: every step passed or was skipped with its reason.");
         ExitCode::SUCCESS
     } else {
@@ -295,7 +295,19 @@ fn check_all() -> ExitCode {
             }
         }
         ExitCode::FAILURE
+    };
+    // The closing line counts every test that ran under `test`, `loom` and `race`.
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for step in ["test", "loom", "race"] {
+        let report = suite::Report {
+            results: suite::load(step),
+            ..Default::default()
+        };
+        let (p, f, s) = report.counts();
+        (passed, failed, skipped) = (passed + p, failed + f, skipped + s);
     }
+    println!("tests: {passed} passed, {failed} failed, {skipped} skipped");
+    code
 }
 
 /// Runs one step on its own, recording its state like `check-all` does.
