@@ -2,14 +2,18 @@
 //!
 //! Go's version reads a whole file with `bufio.Scanner` + `ScanWords` and allocates a string per
 //! word. Here the input arrives in fixed-size chunks (a 10 GB file never needs 10 GB of memory) and
-//! each chunk is scanned in place:
+//! each chunk is scanned once, in place, never copied or rewritten:
 //!
-//! 1. ASCII letters of the whole chunk are lower-cased in place first (`make_ascii_lowercase`, a
-//!    few bytes per cycle), so an ASCII word is already its own key.
-//! 2. Bytes are classified with one table lookup ([`BYTE_CLASS`]); UTF-8 is decoded only at the
-//!    four lead bytes that can start non-ASCII white space.
-//! 3. An ASCII word is looked up as a slice of the chunk, a non-ASCII one is lower-cased into one
-//!    reused `String`; either way a word already counted costs no allocation ([`WordCounts::add`]).
+//! 1. The end of a word is found eight bytes at a time ([`not_word_mask`]); the common word — ASCII,
+//!    ended by ASCII white space — takes one short path through the scan loop.
+//! 2. A short ASCII word (at most [`INLINE`] bytes) becomes its map key with one 16-byte load, a
+//!    mask and a word-wide lower-casing ([`ShortWord::ascii_lowercase`]), and is looked up with no
+//!    copy and no allocation ([`WordCounts::add_short`]).
+//! 3. A short word of ASCII and Latin-1 letters (`café`) is lower-cased the same way, byte by byte
+//!    ([`ShortWord::latin1_lowercase`]). Any other word holding a byte ≥ `0x80` (or a word
+//!    longer than [`INLINE`] bytes) goes through [`lowercase_into`] and one reused `String`;
+//!    non-ASCII bytes are classified with one table lookup ([`BYTE_CLASS`]), and
+//!    UTF-8 is decoded only at the four lead bytes that can start non-ASCII white space.
 //! 4. A word (or a multi-byte character) cut by the end of a chunk is kept in `pending` and
 //!    finished with the next chunk, so it is counted exactly once whatever the chunk size.
 //!
@@ -23,10 +27,10 @@
 //! grow `pending` by an eighth at a time and become the map's key in place (lower-cased in place when
 //! it is ASCII; a non-ASCII one is lower-cased into one new string of about its size).
 
-use crate::counts::WordCounts;
+use crate::counts::{INLINE, ShortWord, WordCounts};
 use crate::words::{
     BYTE_CLASS, HIGH, MAYBE_SPACE, SPACE, Space, WORD, is_ascii_space, is_ascii_word_byte,
-    lowercase_into, space_len,
+    lowercase_into, not_word_mask, space_len,
 };
 
 /// Words at least this long are counted without the copy through the scratch buffer.
@@ -58,11 +62,7 @@ impl ChunkCounter {
     }
 
     /// Counts every word of `chunk` that ends inside it into `counts` and keeps the unfinished one.
-    ///
-    /// The chunk's ASCII letters are lower-cased in place on the way (that is why it is `&mut`).
-    pub fn feed(&mut self, chunk: &mut [u8], counts: &mut WordCounts) {
-        chunk.make_ascii_lowercase();
-        let chunk = &*chunk;
+    pub fn feed(&mut self, chunk: &[u8], counts: &mut WordCounts) {
         let mut i = 0;
         if self.undecided > 0 {
             match self.decide_pending_space(chunk) {
@@ -117,9 +117,12 @@ impl ChunkCounter {
     fn scan(&mut self, chunk: &[u8], mut i: usize, counts: &mut WordCounts) {
         let n = chunk.len();
         loop {
-            // Skip white space.
+            // Skip white space (usually none: the fast path below steps over one space byte).
             while i < n {
                 let b = chunk[i];
+                if is_ascii_word_byte(b) {
+                    break;
+                }
                 if is_ascii_space(b) {
                     i += 1;
                     continue;
@@ -141,9 +144,16 @@ impl ChunkCounter {
                 return;
             }
             let start = i;
-            match word_end(chunk, start) {
+            let end = skip_ascii_word_bytes(chunk, start);
+            // The common case: a short ASCII word ended by an ASCII white-space byte.
+            if end < n && is_ascii_space(chunk[end]) && end - start <= INLINE {
+                counts.add_short(ShortWord::ascii_lowercase(&chunk[start..], end - start), 1);
+                i = end + 1;
+                continue;
+            }
+            match word_end(chunk, end) {
                 WordEnd::At { end, ascii } => {
-                    count_word(&chunk[start..end], ascii, &mut self.lower, counts);
+                    count_word(&chunk[start..], end - start, ascii, &mut self.lower, counts);
                     i = end;
                 }
                 WordEnd::NotHere { undecided } => {
@@ -188,6 +198,7 @@ impl ChunkCounter {
         if self.pending.len() < LONG_WORD {
             count_word(
                 &self.pending,
+                self.pending.len(),
                 self.pending.is_ascii(),
                 &mut self.lower,
                 counts,
@@ -216,17 +227,16 @@ enum Decided {
     NeedMore,
 }
 
-/// Finds the end of the word that starts at `start` (a non-space byte).
+/// Finds the end of the word that continues at `from`; the bytes of the word before `from` (if any)
+/// are ASCII word bytes.
 #[inline(always)]
-fn word_end(chunk: &[u8], start: usize) -> WordEnd {
+fn word_end(chunk: &[u8], from: usize) -> WordEnd {
     let n = chunk.len();
-    let mut j = start;
+    let mut j = from;
     let mut ascii = true;
     loop {
-        // The common case: a run of ASCII word bytes, one compare each.
-        while j < n && is_ascii_word_byte(chunk[j]) {
-            j += 1;
-        }
+        // The common case: a run of ASCII word bytes, eight at a time.
+        j = skip_ascii_word_bytes(chunk, j);
         if j == n {
             return WordEnd::NotHere { undecided: 0 };
         }
@@ -250,19 +260,37 @@ fn word_end(chunk: &[u8], start: usize) -> WordEnd {
     }
 }
 
-/// Counts one word whose ASCII letters are already lower case; `ascii` says it is all ASCII.
+/// The index of the first byte at or after `i` that is not an ASCII word byte, or `chunk.len()`.
+///
+/// Eight bytes per step ([`not_word_mask`]): a word of English text usually ends in the first
+/// step, so the loop's exit branch does not depend on the word's length (a byte-at-a-time loop
+/// mispredicts its exit once per word).
 #[inline(always)]
-fn count_word(word: &[u8], ascii: bool, lower: &mut String, counts: &mut WordCounts) {
-    if ascii {
-        debug_assert!(word.is_ascii());
-        // SAFETY: the caller found only ASCII bytes in `word` (`WordEnd::At { ascii: true }` or
-        // `is_ascii`), and ASCII bytes are valid UTF-8. (The checked `from_utf8` cost 10% of the
-        // run in the profile; see the journal.)
-        let word = unsafe { std::str::from_utf8_unchecked(word) };
-        // Already lower-cased in place by `feed`: the word is its own key.
-        counts.add(word, 1);
+fn skip_ascii_word_bytes(chunk: &[u8], mut i: usize) -> usize {
+    while let Some(block) = chunk[i..].first_chunk::<8>() {
+        let mask = not_word_mask(u64::from_le_bytes(*block));
+        if mask != 0 {
+            return i + (mask.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < chunk.len() && is_ascii_word_byte(chunk[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Counts the word `text[..len]`; `ascii` says it is all ASCII. The bytes after the word (the rest
+/// of the chunk) let a short word be loaded in one go.
+#[inline(always)]
+fn count_word(text: &[u8], len: usize, ascii: bool, lower: &mut String, counts: &mut WordCounts) {
+    if ascii && len <= INLINE {
+        counts.add_short(ShortWord::ascii_lowercase(text, len), 1);
+    } else if let Some(word) = ShortWord::latin1_lowercase(text, len) {
+        // Western European text (`café`, `Müller`) without the general path's decoding.
+        counts.add_short(word, 1);
     } else {
-        lowercase_into(word, lower);
+        lowercase_into(&text[..len], lower);
         counts.add(lower, 1);
     }
 }
@@ -274,8 +302,7 @@ fn count_word(word: &[u8], ascii: bool, lower: &mut String, counts: &mut WordCou
 pub fn count_chunked(input: &[u8], chunk_size: usize) -> WordCounts {
     let mut counts = WordCounts::new();
     let mut counter = ChunkCounter::new();
-    let mut input = input.to_vec();
-    for chunk in input.chunks_mut(chunk_size) {
+    for chunk in input.chunks(chunk_size) {
         counter.feed(chunk, &mut counts);
     }
     counter.finish(&mut counts);

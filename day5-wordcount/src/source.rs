@@ -96,7 +96,7 @@ pub fn count_reader(
                 };
             }
             Ok(n) => {
-                counter.feed(&mut buf[..n], counts);
+                counter.feed(&buf[..n], counts);
                 bytes += n as u64;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -162,8 +162,8 @@ where
                     counter.finish(counts);
                     return Progress { bytes, end: End::Complete };
                 }
-                Ok(Ok(mut buf)) => {
-                    counter.feed(&mut buf, counts);
+                Ok(Ok(buf)) => {
+                    counter.feed(&buf, counts);
                     bytes += buf.len() as u64;
                     // The reader may have exited after an error; then the buffer is simply dropped.
                     let _ = empty_tx.send(buf);

@@ -64,6 +64,21 @@ pub fn is_ascii_word_byte(b: u8) -> bool {
     b.wrapping_sub(0x21) < 0x5F
 }
 
+/// Eight bytes at once: bit 7 of byte *k* of the result is set if byte *k* of `block` (read
+/// little-endian, so byte 0 is the first in memory) is **not** an ASCII word byte
+/// ([`is_ascii_word_byte`]) — it is below `!` (white space, control) or `0x80` and above.
+///
+/// Exact for the *lowest* flagged byte, which is all the tokenizer asks
+/// (`mask.trailing_zeros() / 8`): the subtraction borrows out of a byte only when that byte is
+/// below `0x21`, i.e. flagged itself, so a borrow can only spoil the bytes after a flagged one.
+#[inline(always)]
+pub fn not_word_mask(block: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // `byte - 0x21` has bit 7 set for bytes below 0x21; `block` itself for bytes from 0x80.
+    (block.wrapping_sub(0x21 * ONES) | block) & HIGH_BITS
+}
+
 /// Whether `b` is ASCII white space (`\t`, `\n`, `\v`, `\f`, `\r`, `' '`), without a table load.
 #[inline(always)]
 pub fn is_ascii_space(b: u8) -> bool {
@@ -155,6 +170,26 @@ mod tests {
                 c.is_ascii() && !c.is_whitespace()
             );
             assert_eq!(ours, c.is_whitespace(), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    /// The lowest flagged byte of [`not_word_mask`] is the first non-word byte, whatever follows.
+    #[test]
+    fn not_word_mask_finds_the_first_non_word_byte() {
+        for first in 0..=255u8 {
+            for pos in 0..8 {
+                for after in [b'a', 0x00, b' ', 0x20, 0x21, 0x7F, 0x80, 0xFF] {
+                    let mut block = [b'x'; 8];
+                    block[pos] = first;
+                    block[pos + 1..].fill(after);
+                    let expected = block
+                        .iter()
+                        .position(|&b| !is_ascii_word_byte(b))
+                        .map_or(64, |p| 8 * p as u32 + 7);
+                    let mask = not_word_mask(u64::from_le_bytes(block));
+                    assert_eq!(mask.trailing_zeros().min(64), expected, "{block:x?}");
+                }
+            }
         }
     }
 

@@ -261,8 +261,9 @@ fn test_timeout_behaviour() {
     tx.send(b"alpha beta ".to_vec()).unwrap();
     tx.send(b"alpha gam".to_vec()).unwrap(); // "gam" may continue: it must not be counted
     let deadline = Duration::from_millis(200);
-    let (ctx, _cancel) = Context::with_timeout(&Context::background(), deadline);
+    // Before the context: its deadline is counted from its creation, so `elapsed >= deadline`.
     let start = Instant::now();
+    let (ctx, _cancel) = Context::with_timeout(&Context::background(), deadline);
     let mut counts = WordCounts::new();
     // The reader then blocks forever (until `tx` is dropped below): only the deadline ends this.
     let progress = count_stream(&ctx, ChannelReader(rx), 64, &mut counts);
