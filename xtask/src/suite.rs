@@ -102,19 +102,30 @@ pub(crate) fn run(step: &str, build: Cmd, env: &[(&str, String)]) -> Result<Repo
             .chain(run.stdout.lines())
             .filter(|l| l.contains("WARNING: ThreadSanitizer"))
             .count();
+        let result = |name, status| TestResult {
+            package: bin.package.clone(),
+            target: bin.target.clone(),
+            name,
+            status,
+        };
+        let before = report.results.len();
         report
             .results
-            .extend(parse_libtest(&run.stdout).map(|(name, status)| TestResult {
-                package: bin.package.clone(),
-                target: bin.target.clone(),
-                name,
-                status,
-            }));
+            .extend(parse_libtest(&run.stdout).map(|(name, status)| result(name, status)));
         if !run.success {
             report.failed_binaries.push(format!(
                 "{}/{} (exit {:?})",
                 bin.package, bin.target, run.code
             ));
+            // Every test passed yet the binary failed (a sanitizer report, a crash after the
+            // tests): record that, so a proof like `race:*` cannot pass on this binary.
+            if report.results[before..]
+                .iter()
+                .all(|r| r.status != Status::Failed)
+            {
+                let name = format!("(the test binary exited with {:?})", run.code);
+                report.results.push(result(name, Status::Failed));
+            }
         }
     }
     save(step, &report.results)?;
