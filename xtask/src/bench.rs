@@ -130,6 +130,8 @@ pub(crate) fn full(krate: Option<&str>) -> Result {
             .args(["bench", "-p", c])
             .run(&format!("bench {c}: criterion"))?;
         let medians = criterion_medians(started);
+        // Example names are unique across the workspace: `day1-measure`, `day2-measure`, …
+        let example = format!("{}-measure", c.split('-').next().unwrap_or(c));
         let tables = cargo()
             .args([
                 "run",
@@ -138,7 +140,7 @@ pub(crate) fn full(krate: Option<&str>) -> Result {
                 "-p",
                 c,
                 "--example",
-                "measure",
+                &example,
             ])
             .read(&format!("bench {c}: examples/measure.rs"))?;
         let block = format!(
