@@ -80,13 +80,23 @@ fn read_median(new_dir: &Path) -> Option<Median> {
             t.get("Bytes").and_then(Json::as_f64),
             t.get("Elements").and_then(Json::as_f64),
         ) {
-            (Some(b), _) => Some((b / ns * 1e9 / 1e6, "MB/s")),
-            (_, Some(n)) => Some((n / ns * 1e9 / 1e6, "M elem/s")),
+            (Some(b), _) => Some((b / ns * 1e9, "B/s")),
+            (_, Some(n)) => Some((n / ns * 1e9, "elem/s")),
             _ => None,
         },
         None => None,
     };
     Some(Median { id, ns, throughput })
+}
+
+/// `12.3 M`, `850.0 k`, `42.0` (the same style as the days' tables).
+fn si(x: f64) -> String {
+    match x {
+        x if x >= 1e9 => format!("{:.2} G", x / 1e9),
+        x if x >= 1e6 => format!("{:.1} M", x / 1e6),
+        x if x >= 1e3 => format!("{:.1} k", x / 1e3),
+        x => format!("{x:.1}"),
+    }
 }
 
 fn format_ns(ns: f64) -> String {
@@ -103,7 +113,7 @@ fn medians_table(medians: &[Median]) -> String {
     for m in medians {
         let thr = m
             .throughput
-            .map(|(v, unit)| format!("{v:.1} {unit}"))
+            .map(|(per_second, unit)| format!("{} {unit}", si(per_second)))
             .unwrap_or_default();
         t.push_str(&format!("| `{}` | {} | {thr} |\n", m.id, format_ns(m.ns)));
     }
@@ -206,5 +216,7 @@ mod tests {
         assert_eq!(format_ns(56.04), "56.0 ns");
         assert_eq!(format_ns(1_500.0), "1.500 µs");
         assert_eq!(format_ns(2.5e9), "2.500 s");
+        assert_eq!(si(16_400.0), "16.4 k");
+        assert_eq!(si(2.2e6), "2.2 M");
     }
 }
