@@ -14,7 +14,7 @@ use day4_pipeline::compare::{
     Job, Shape, rayon_par_bridge, rayon_par_iter, sequential, thread_pipeline, tokio_pipeline,
     tokio_runtime, trivial_batched, trivial_unbatched,
 };
-use day4_pipeline::report::{BATCH, CAPACITIES, cores};
+use day4_pipeline::report::{BATCH, CAPACITIES, CPU_BATCH, cores};
 use tokio_util::sync::CancellationToken;
 
 const JOB: Job = Job {
@@ -28,7 +28,7 @@ fn cpu_bound(c: &mut Criterion) {
     let shape = Shape {
         workers: w,
         capacity: 64,
-        batch: BATCH,
+        batch: CPU_BATCH,
     };
     let rt = tokio_runtime(w);
     let mut g = c.benchmark_group("cpu_bound");

@@ -26,6 +26,11 @@ pub const CAPACITIES: [usize; 4] = [0, 1, 64, 1024];
 /// Items per message in the batched pipelines.
 pub const BATCH: usize = 64;
 
+/// Items per message in the CPU-bound fan-out's second batched row: about 1.7 ms of work a batch
+/// here, so the generator and the sink wake a few hundred times a second instead of thousands —
+/// on two cores every such wake-up preempts a worker.
+pub const CPU_BATCH: usize = 1024;
+
 /// How big the measured runs are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Plan {
@@ -89,6 +94,11 @@ pub fn cpu_bound_table(plan: Plan) -> Table {
         capacity: 64,
         batch: BATCH,
     };
+    let coarse = Shape {
+        workers: w,
+        capacity: 64,
+        batch: CPU_BATCH,
+    };
     let unbatched = Shape {
         workers: w,
         capacity: 64,
@@ -116,6 +126,16 @@ pub fn cpu_bound_table(plan: Plan) -> Table {
             timed(plan.runs, || {
                 check(
                     thread_pipeline(job, batched).expect("pipeline failed"),
+                    "pipeline",
+                );
+            }),
+        ),
+        (
+            format!("pipeline, fan-out {w}, batch {CPU_BATCH}"),
+            w,
+            timed(plan.runs, || {
+                check(
+                    thread_pipeline(job, coarse).expect("pipeline failed"),
                     "pipeline",
                 );
             }),
