@@ -81,32 +81,16 @@ pub fn count_reader(
     let mut bytes = 0;
     loop {
         if let Some(err) = ctx.err() {
-            counter.discard();
-            return Progress {
-                bytes,
-                end: End::Stopped(err),
-            };
+            return conclude(counter, counts, bytes, End::Stopped(err));
         }
         match reader.read(&mut buf) {
-            Ok(0) => {
-                counter.finish(counts);
-                return Progress {
-                    bytes,
-                    end: End::Complete,
-                };
-            }
+            Ok(0) => return conclude(counter, counts, bytes, End::Complete),
             Ok(n) => {
                 counter.feed(&buf[..n], counts);
                 bytes += n as u64;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                counter.discard();
-                return Progress {
-                    bytes,
-                    end: End::Failed(e),
-                };
-            }
+            Err(e) => return conclude(counter, counts, bytes, End::Failed(e)),
         }
     }
 }
@@ -148,19 +132,14 @@ where
     let mut bytes = 0;
     loop {
         if let Some(err) = ctx.err() {
-            counter.discard();
-            return Progress {
-                bytes,
-                end: End::Stopped(err),
-            };
+            return conclude(counter, counts, bytes, End::Stopped(err));
         }
         select! {
             // `done()` carries no value; it disconnects when the context is done.
             recv(ctx.done()) -> _ => {}
             recv(full_rx) -> msg => match msg {
                 Ok(Ok(buf)) if buf.is_empty() => {
-                    counter.finish(counts);
-                    return Progress { bytes, end: End::Complete };
+                    return conclude(counter, counts, bytes, End::Complete);
                 }
                 Ok(Ok(buf)) => {
                     counter.feed(&buf, counts);
@@ -168,18 +147,24 @@ where
                     // The reader may have exited after an error; then the buffer is simply dropped.
                     let _ = empty_tx.send(buf);
                 }
-                Ok(Err(e)) => {
-                    counter.discard();
-                    return Progress { bytes, end: End::Failed(e) };
-                }
+                Ok(Err(e)) => return conclude(counter, counts, bytes, End::Failed(e)),
                 Err(_) => {
-                    counter.discard();
                     let e = io::Error::other("the reader thread panicked");
-                    return Progress { bytes, end: End::Failed(e) };
+                    return conclude(counter, counts, bytes, End::Failed(e));
                 }
             },
         }
     }
+}
+
+/// Ends a count. The word in progress is counted only when the input really ended: after a cancel
+/// or a read error it might be the front of a longer word, so it is dropped.
+fn conclude(mut counter: ChunkCounter, counts: &mut WordCounts, bytes: u64, end: End) -> Progress {
+    match end {
+        End::Complete => counter.finish(counts),
+        End::Stopped(_) | End::Failed(_) => counter.discard(),
+    }
+    Progress { bytes, end }
 }
 
 /// The reader thread: fill each empty buffer and send it back full; an empty buffer means end of
