@@ -68,9 +68,10 @@ fn with_timeout_aborts_a_slow_http_request() {
             .expect("bind 127.0.0.1:0");
         let client = reqwest::Client::new();
         // Long enough for the request to reach the handler first even under ThreadSanitizer.
-        let timeout = Duration::from_secs(1);
-        let (ctx, cancel) = Context::with_timeout(&Context::background(), timeout);
+        let timeout = Duration::from_secs(3);
+        // Before the context: its deadline is counted from its creation, so `elapsed >= timeout`.
         let started = Instant::now();
+        let (ctx, cancel) = Context::with_timeout(&Context::background(), timeout);
 
         let outcome = http::fetch(&ctx, &client, &server.url()).await;
 

@@ -146,6 +146,9 @@ pub async fn tokio_pipeline(
             () = token.cancelled() => break Err(ContextError::Canceled),
             s = sums.recv() => match s {
                 Some(s) => total = total.wrapping_add(s),
+                // The workers also stop on the token: if they did, the run was cancelled, even
+                // when the closed channel is seen before the token in this `select!`.
+                None if token.is_cancelled() => break Err(ContextError::Canceled),
                 None => break Ok(total),
             },
         }
