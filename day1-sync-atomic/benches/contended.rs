@@ -12,6 +12,11 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use day1_sync_atomic::counter::CounterKind;
 use day1_sync_atomic::stack::throughput::StackKind;
 
+/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
+/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One criterion group: every contender at every thread count; `wall(kind, threads, per_thread)`
 /// runs `per_thread` operations on each of `threads` threads and returns the wall time.
 fn group<K: Copy>(

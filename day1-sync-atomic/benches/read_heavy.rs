@@ -9,6 +9,11 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use day1_sync_atomic::map::ConcurrentMap;
 use day1_sync_atomic::read_heavy::{ReadHeavyMap, key_stream, run_once};
 
+/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
+/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn contender<M: ReadHeavyMap>(c: &mut Criterion, key_space: u64, streams: &[Vec<u64>]) {
     let map = M::prefilled(key_space);
     let mut group = c.benchmark_group(format!("read_heavy_90_10/{key_space}_keys"));

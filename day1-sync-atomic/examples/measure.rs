@@ -7,6 +7,11 @@ use day1_sync_atomic::counter::{CounterConfig, counter_table};
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
 use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
 
+/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
+/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let quick = match std::env::args().nth(1).as_deref() {
         None => false,

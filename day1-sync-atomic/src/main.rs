@@ -11,6 +11,11 @@ use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
 use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
 
+/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
+/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Steps of the Collatz sequence from `n` down to 1: a computation worth caching.
 fn collatz_steps(mut n: u64) -> u32 {
     let mut steps = 0;
