@@ -12,8 +12,7 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use day1_sync_atomic::counter::CounterKind;
 use day1_sync_atomic::stack::throughput::StackKind;
 
-/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
-/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+/// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

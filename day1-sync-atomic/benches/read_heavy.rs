@@ -9,8 +9,7 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use day1_sync_atomic::map::ConcurrentMap;
 use day1_sync_atomic::read_heavy::{ReadHeavyMap, key_stream, run_once};
 
-/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
-/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+/// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -7,8 +7,7 @@ use day1_sync_atomic::counter::{CounterConfig, counter_table};
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
 use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
 
-/// Measured with mimalloc: the epoch collector frees stack nodes on other threads than allocated
-/// them, and glibc's `free` of such a block takes an arena lock (see day 1's journal).
+/// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -115,10 +115,7 @@ fn drop_joins_the_worker_threads_after_the_job_in_hand() {
         }
     });
     pool.submit_all(0..5);
-    // Two workers take jobs 0 and 1; either may report first.
-    let mut in_hand = [gates.next_started(), gates.next_started()];
-    in_hand.sort_unstable();
-    assert_eq!(in_hand, [0, 1]);
+    assert_eq!(gates.next_started_set(2), [0, 1]); // two workers, jobs 0 and 1 in hand
     let pool_ctx = pool.context().clone();
     let (dropped_tx, dropped_rx) = unbounded();
     let dropper = thread::spawn(move || {

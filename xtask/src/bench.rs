@@ -89,23 +89,26 @@ fn read_median(new_dir: &Path) -> Option<Median> {
     Some(Median { id, ns, throughput })
 }
 
-/// `12.3 M`, `850.0 k`, `42.0` (the same style as the days' tables).
-fn si(x: f64) -> String {
-    match x {
-        x if x >= 1e9 => format!("{:.2} G", x / 1e9),
-        x if x >= 1e6 => format!("{:.1} M", x / 1e6),
-        x if x >= 1e3 => format!("{:.1} k", x / 1e3),
-        x => format!("{x:.1}"),
+/// `x` in the largest unit of `units` (scale, decimals, suffix) that it reaches, else as is with
+/// one decimal and the suffix `base`.
+fn scaled(x: f64, units: &[(f64, usize, &str)], base: &str) -> String {
+    match units.iter().find(|&&(scale, _, _)| x >= scale) {
+        Some(&(scale, decimals, suffix)) => format!("{:.decimals$}{suffix}", x / scale),
+        None => format!("{x:.1}{base}"),
     }
 }
 
+/// `12.3 M`, `850.0 k`, `42.0` (the same style as the days' tables).
+fn si(x: f64) -> String {
+    scaled(x, &[(1e9, 2, " G"), (1e6, 1, " M"), (1e3, 1, " k")], "")
+}
+
 fn format_ns(ns: f64) -> String {
-    match ns {
-        n if n >= 1e9 => format!("{:.3} s", n / 1e9),
-        n if n >= 1e6 => format!("{:.3} ms", n / 1e6),
-        n if n >= 1e3 => format!("{:.3} µs", n / 1e3),
-        n => format!("{n:.1} ns"),
-    }
+    scaled(
+        ns,
+        &[(1e9, 3, " s"), (1e6, 3, " ms"), (1e3, 3, " µs")],
+        " ns",
+    )
 }
 
 fn medians_table(medians: &[Median]) -> String {

@@ -130,6 +130,14 @@ impl Gates {
             .expect("no job started")
     }
 
+    /// The next `n` jobs to start, sorted: with several workers, which of them reports first is
+    /// up to the scheduler.
+    pub fn next_started_set(&self, n: usize) -> Vec<usize> {
+        let mut started: Vec<usize> = (0..n).map(|_| self.next_started()).collect();
+        started.sort_unstable();
+        started
+    }
+
     /// Every start reported so far that the test has not read.
     pub fn started_so_far(&self) -> Vec<usize> {
         self.started_rx.try_iter().collect()
