@@ -3,6 +3,7 @@
 //!
 //! `cargo xtask bench day1-sync-atomic` runs this in release and pastes stdout into the journal.
 
+use clap::Parser;
 use day1_sync_atomic::counter::{CounterConfig, counter_table};
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
 use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
@@ -11,15 +12,17 @@ use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Prints Monday's measured tables (the 90/10 maps, the counters, the stacks) as Markdown.
+#[derive(Debug, Parser)]
+#[command(name = "day1-measure")]
+struct Args {
+    /// Shorter runs (fewer operations and repetitions per cell).
+    #[arg(long)]
+    quick: bool,
+}
+
 fn main() {
-    let quick = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--quick") => true,
-        Some(other) => {
-            eprintln!("measure: unknown argument `{other}` (the only option is `--quick`)");
-            std::process::exit(2);
-        }
-    };
+    let Args { quick } = Args::parse();
     let flag = if quick { " -- --quick" } else { "" };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!(

@@ -80,6 +80,7 @@ impl CounterKind {
                 )
             }
             CounterKind::Atomic => {
+                // lab:begin day1/atomic-counter
                 let count = AtomicI64::new(0);
                 let (_, s) = parallel(threads, warm, |_| {
                     for _ in 0..per_thread {
@@ -91,6 +92,7 @@ impl CounterKind {
                 // Relaxed: `parallel` joined every worker, and the join orders their increments
                 // before this load (Go: `atomic.LoadInt64` after `wg.Wait()`).
                 (count.load(Relaxed), s)
+                // lab:end day1/atomic-counter
             }
             CounterKind::PerThreadPadded => {
                 let slots: Vec<CachePadded<AtomicI64>> = (0..threads)

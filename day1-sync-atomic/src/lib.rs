@@ -10,7 +10,7 @@
 //! | `atomic.Int64` (Go 1.19 typed atomics)        | `AtomicI64` (Rust's atomics were always typed)    |
 //! | `atomic.CompareAndSwapPointer`, `atomic.Pointer[T]` | [`AtomicPtr::compare_exchange`](std::sync::atomic::AtomicPtr::compare_exchange); crossbeam-epoch's `Atomic<T>` |
 //! | the garbage collector freeing popped nodes    | epoch-based reclamation (`crossbeam_epoch::pin`, `defer_destroy`) |
-//! | `go test -race`                               | `cargo xtask race` (ThreadSanitizer) and loom models (`tests/loom_stack.rs`) |
+//! | `go test -race`                               | `cargo xtask race` (ThreadSanitizer), `cargo xtask miri` (Miri) and loom models (`tests/loom_stack.rs`) |
 //! | "skim every exported type of `sync`"          | the std::sync tour in `journal/day1-sync-atomic.md` |
 //!
 //! Modules, by checklist item:
@@ -21,13 +21,52 @@
 //! - `sync/atomic` counter: [`counter`] (atomic vs mutex vs per-thread counters).
 //! - Lock-free stack: [`stack`] — [`stack::s1_leaky`] (why `pop` cannot free), then
 //!   [`stack::s2_epoch`] (the real one), and [`stack::throughput`] against `Mutex<Vec<T>>`.
-//! - `-race`: the loom shim `sync` (crate-private) that lets `tests/loom_stack.rs` model the stack.
+//! - `-race`: the loom shim `sync` (crate-private) that lets `tests/loom_stack.rs` model step 1;
+//!   the same models run on step 2 through crossbeam-epoch's own loom build.
 //! - Measuring: [`measure`], shared by every day of the week.
+//!
+//! # Features
+//!
+//! Without features the crate is its library: [`map`], [`cache`] and the two stacks. `measure`
+//! adds the measuring toolkit every day shares ([`measure`]); `lab` (the default) adds the day's
+//! experiments — [`counter`], [`read_heavy`], [`stack::throughput`] — with their contenders
+//! (dashmap, papaya, parking_lot) and the measuring binaries.
 
 pub mod cache;
+#[cfg(feature = "lab")]
 pub mod counter;
 pub mod map;
+#[cfg(feature = "measure")]
 pub mod measure;
+#[cfg(feature = "lab")]
 pub mod read_heavy;
 pub mod stack;
 mod sync;
+
+/// Helpers for the unit tests.
+#[cfg(test)]
+mod test_support {
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::Duration;
+
+    /// Runs `f` on a thread of its own and returns its result, re-raising its panic; a watchdog:
+    /// if `f` is still running after `limit` (a deadlock, a lost wake-up), panics naming `what`.
+    pub(crate) fn within<T: Send + 'static>(
+        limit: Duration,
+        what: &str,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let (done, outcome) = mpsc::channel();
+        thread::spawn(move || {
+            // AssertUnwindSafe: the payload is re-raised below, nothing of `f` is used after it.
+            let _ = done.send(panic::catch_unwind(AssertUnwindSafe(f)));
+        });
+        match outcome.recv_timeout(limit) {
+            Ok(Ok(value)) => value,
+            Ok(Err(payload)) => panic::resume_unwind(payload),
+            Err(_) => panic!("{what}: still running after {limit:?}"),
+        }
+    }
+}

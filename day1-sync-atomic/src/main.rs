@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 use std::thread;
 
+use clap::Parser;
 use day1_sync_atomic::cache::Cache;
 use day1_sync_atomic::counter::{CounterConfig, CounterKind, counter_table};
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
@@ -29,17 +30,17 @@ fn collatz_steps(mut n: u64) -> u32 {
     steps
 }
 
+/// Monday of week 6: sync.Map, sync/atomic and a lock-free stack, narrated and measured.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Shorter measurements (a few seconds in release; what `cargo xtask tour` runs).
+    #[arg(long)]
+    quick: bool,
+}
+
 fn main() {
-    let quick = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--quick") => true,
-        Some(other) => {
-            eprintln!(
-                "day1-sync-atomic: unknown argument `{other}` (the only option is `--quick`)"
-            );
-            std::process::exit(2);
-        }
-    };
+    let Args { quick } = Args::parse();
 
     println!("# Monday: sync.Map, sync/atomic, a lock-free stack\n");
 
@@ -152,7 +153,12 @@ fn main() {
 
     println!("## 5. -race\n");
     println!(
-        "`cargo xtask race` runs these tests under ThreadSanitizer; `tests/loom_stack.rs` checks"
+        "`cargo xtask race` runs these tests under ThreadSanitizer, `cargo xtask miri` runs the"
     );
-    println!("every interleaving of the stack's CAS protocol with loom (`cargo xtask loom`).");
+    println!(
+        "stacks' and the map's under Miri, and `tests/loom_stack.rs` checks every interleaving of"
+    );
+    println!(
+        "both stacks with loom — the epoch one with crossbeam-epoch on loom too (`cargo xtask loom`)."
+    );
 }

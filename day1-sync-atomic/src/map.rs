@@ -154,7 +154,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     /// Stores `value` under `key` and returns the value it replaced (Go: `Store`, `Swap`).
     ///
     /// The old value is returned rather than dropped so that its destructor runs after the shard
-    /// lock is released.
+    /// lock is released; so is the new `key` when one was already stored (no method of the map
+    /// drops a key or value under a lock, so their `Drop` may use the map).
     pub fn store(&self, key: K, value: V) -> Option<V> {
         let hash = self.hasher.hash_one(&key);
         let mut shard = write(self.shard(hash));
@@ -190,6 +191,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
     where
         V: Clone,
     {
+        // lab:begin day1/map-load-or-store
         let hash = self.hasher.hash_one(&key);
         let eq = |(k, _): &(K, V)| *k == key;
         // Read-mostly fast path: a hit needs only the shared lock.
@@ -206,9 +208,13 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
                 (value, false)
             }
         }
+        // lab:end day1/map-load-or-store
     }
 
     /// Removes `key` and returns its value (Go: `LoadAndDelete`; `Delete` ignores the result).
+    ///
+    /// As in [`store`](Self::store), nothing is dropped under the shard lock: the stored key is
+    /// dropped after the lock is released, and the value is returned.
     pub fn delete<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -217,7 +223,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         let hash = self.hasher.hash_one(key);
         let mut shard = write(self.shard(hash));
         let slot = shard.find_entry(hash, |(k, _)| k.borrow() == key).ok()?;
-        let ((_, value), _) = slot.remove();
+        let ((stored_key, value), _) = slot.remove();
+        drop(shard);
+        drop(stored_key);
         Some(value)
     }
 
@@ -231,6 +239,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
         K: Clone,
         V: Clone,
     {
+        // lab:begin day1/map-range
         let mut copy = Vec::new();
         for shard in self.shards.iter() {
             copy.extend(read(shard).iter().cloned());
@@ -239,6 +248,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> ConcurrentMap<K, V, S> {
             }
         }
         ControlFlow::Continue(())
+        // lab:end day1/map-range
     }
 
     /// The number of entries, summed shard by shard (exact only when no thread is writing).
@@ -282,6 +292,7 @@ impl<K, V, S> fmt::Debug for ConcurrentMap<K, V, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::within;
 
     #[test]
     fn shard_index_skips_the_tag_bits() {
@@ -332,6 +343,47 @@ mod tests {
         // Every original key once; a key stored during the walk may or may not be visited.
         assert!((64..=128).contains(&seen), "visited {seen}");
         assert_eq!(m.len(), 128);
+    }
+
+    /// A key or value whose `Drop` uses the map it was stored in.
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    struct UsesMapOnDrop(u8);
+
+    type DropMap = ConcurrentMap<UsesMapOnDrop, UsesMapOnDrop>;
+
+    /// The map the probes use (one shard: every key shares its lock).
+    static DROP_MAP: std::sync::OnceLock<DropMap> = std::sync::OnceLock::new();
+
+    impl Drop for UsesMapOnDrop {
+        fn drop(&mut self) {
+            if let Some(map) = DROP_MAP.get() {
+                // Reads the probe's own shard: deadlocks if the shard is write-locked here.
+                std::hint::black_box(map.len());
+            }
+        }
+    }
+
+    /// No operation drops a key or value under a shard lock, where a `Drop` that uses the same
+    /// shard would deadlock: `store`, `load_or_store` and `delete` each drop one here.
+    #[test]
+    fn no_key_or_value_is_dropped_under_a_shard_lock() {
+        // Watchdog: a drop under the lock deadlocks.
+        let limit = std::time::Duration::from_secs(30);
+        let seen = within(limit, "a key or value dropped under its lock", || {
+            let map = DROP_MAP
+                .get_or_init(|| ConcurrentMap::with_shards_and_hasher(1, RandomState::new()));
+            let k = UsesMapOnDrop;
+            [
+                map.store(k(1), k(10)).is_none(),
+                map.store(k(1), k(11)).is_some(), // drops the new key, returns the old value
+                map.load_or_store(k(1), k(12)).1, // drops both arguments
+                !map.load_or_store(k(2), k(20)).1,
+                map.delete(&k(1)).is_some(), // drops the stored key
+                map.delete(&k(2)).is_some(),
+                map.is_empty(),
+            ]
+        });
+        assert!(seen.iter().all(|&ok| ok), "unexpected results {seen:?}");
     }
 
     #[test]

@@ -12,7 +12,11 @@
 //! | `go test -bench . -cpu 1,2,4`        | the day's `examples/measure.rs`, run by `cargo xtask bench` |
 
 use std::fmt;
+use std::hint::black_box;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -66,7 +70,9 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Sample) {
 /// ```
 ///
 /// # Panics
-/// Panics if `threads` is zero, or with the worker's panic if a worker panics.
+/// Panics if `threads` is zero, or with the worker's panic if a worker panics. A worker whose
+/// `warm_up` panics still reaches both barriers, so nobody waits for it forever; then no worker
+/// runs `work`, and the first such panic (in worker order) is re-raised.
 pub fn parallel<R: Send>(
     threads: usize,
     warm_up: impl Fn(usize) + Sync,
@@ -74,30 +80,45 @@ pub fn parallel<R: Send>(
 ) -> (Vec<R>, Sample) {
     assert!(threads > 0, "parallel: `threads` must be at least 1, got 0");
     let (warm, go) = (Barrier::new(threads + 1), Barrier::new(threads + 1));
-    thread::scope(|s| {
+    let warm_up_failed = AtomicBool::new(false);
+    let (results, sample) = thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|i| {
-                let (warm, go, warm_up, work) = (&warm, &go, &warm_up, &work);
+                let (warm, go, failed) = (&warm, &go, &warm_up_failed);
+                let (warm_up, work) = (&warm_up, &work);
                 s.spawn(move || {
-                    warm_up(i);
+                    // AssertUnwindSafe: after a panic this worker touches nothing `warm_up` may
+                    // have left half-done; it only passes the barriers and re-raises the payload.
+                    let warmed = panic::catch_unwind(AssertUnwindSafe(|| warm_up(i)));
+                    if warmed.is_err() {
+                        // Relaxed: the `warm` barrier below orders this store before every
+                        // worker's load after it.
+                        failed.store(true, Relaxed);
+                    }
                     warm.wait();
                     go.wait();
-                    work(i)
+                    if let Err(payload) = warmed {
+                        panic::resume_unwind(payload);
+                    }
+                    // Relaxed: every store to the flag happened before its thread's `warm.wait()`,
+                    // which this thread has passed too.
+                    (!failed.load(Relaxed)).then(|| work(i))
                 })
             })
             .collect();
         warm.wait();
         measure(|| {
             go.wait();
-            workers
+            // Join every worker before re-raising, so no panic is left for the scope to report.
+            let joined: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+            joined
                 .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+                .map(|r| r.unwrap_or_else(|payload| panic::resume_unwind(payload)))
+                .collect::<Vec<_>>()
         })
-    })
+    });
+    // `None` only when a warm-up panicked, and that panic was re-raised above.
+    (results.into_iter().flatten().collect(), sample)
 }
 
 /// The median of `samples` by wall time (the upper median for an even count).
@@ -227,9 +248,46 @@ pub fn si(x: f64) -> String {
     }
 }
 
+/// The workspace's CPU-bound workload: `rounds` steps of the SplitMix64 mixer starting from
+/// `seed` — a dependency chain the compiler cannot shorten or hoist (`seed` and the result pass
+/// through [`black_box`]), a few nanoseconds a round. Different seeds give different results, so a
+/// pipeline can check where each item's answer went.
+///
+/// ```
+/// use day1_sync_atomic::measure::spin;
+/// assert_eq!(spin(7, 0), 7);
+/// assert_ne!(spin(7, 1), spin(8, 1));
+/// assert_ne!(spin(7, 1), spin(7, 2));
+/// ```
+pub fn spin(seed: u64, rounds: u64) -> u64 {
+    let mut x = black_box(seed);
+    for _ in 0..rounds {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+    }
+    black_box(x)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
+    use crate::test_support::within;
+
+    /// The message of a panic payload (`panic!` with a literal or with formatting).
+    fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+        match payload.downcast_ref::<&str>() {
+            Some(message) => message,
+            None => payload.downcast_ref::<String>().map_or("", String::as_str),
+        }
+    }
+
+    /// The watchdog's bound: generous, since the harness runs tests in parallel on a busy machine.
+    const LIMIT: Duration = Duration::from_secs(30);
 
     #[test]
     fn cores_busy_is_cpu_over_wall() {
@@ -258,6 +316,45 @@ mod tests {
             "cores busy {}",
             s.cores_busy()
         );
+    }
+
+    /// A worker whose warm-up panics still passes both barriers, so the caller does not wait for
+    /// it forever: the panic comes back to the caller, and no worker starts its timed work.
+    #[test]
+    fn a_warm_up_panic_is_re_raised_and_no_work_runs() {
+        let worked = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&worked);
+        let outcome = panic::catch_unwind(|| {
+            within(LIMIT, "parallel after a warm-up panic", move || {
+                parallel(
+                    3,
+                    |i| assert_ne!(i, 1, "warm-up of worker {i} failed"),
+                    // Relaxed: read after `parallel` joined every worker.
+                    |_| counter.fetch_add(1, Relaxed),
+                )
+            })
+        });
+        let payload = outcome.expect_err("parallel returned although a warm-up panicked");
+        let message = panic_message(&*payload);
+        assert!(message.contains("warm-up of worker 1 failed"), "{message}");
+        // Relaxed: every worker was joined.
+        assert_eq!(
+            worked.load(Relaxed),
+            0,
+            "timed work ran after a warm-up panic"
+        );
+    }
+
+    #[test]
+    fn a_work_panic_is_re_raised() {
+        let outcome = panic::catch_unwind(|| {
+            within(LIMIT, "parallel after a work panic", || {
+                parallel(2, |_| {}, |i| assert_ne!(i, 0, "work of worker {i} failed"))
+            })
+        });
+        let payload = outcome.expect_err("the panic was swallowed");
+        let message = panic_message(&*payload);
+        assert!(message.contains("work of worker 0 failed"), "{message}");
     }
 
     #[test]

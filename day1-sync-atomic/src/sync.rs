@@ -3,7 +3,8 @@
 //! Code that a loom model checks (the step-1 Treiber stack) imports its atomics and cells from
 //! here, never from `std` directly, so `tests/loom_stack.rs` explores the very code the crate
 //! ships. The API is loom's: [`UnsafeCell`] hands out raw pointers through closures, which lets
-//! loom record every access and report one that is not ordered by happens-before.
+//! loom record every access and report one that is not ordered by happens-before. (The step-2
+//! stack needs no shim: crossbeam-epoch switches to loom itself under `--cfg crossbeam_loom`.)
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
@@ -34,3 +35,22 @@ impl<T> UnsafeCell<T> {
         f(self.0.get())
     }
 }
+
+/// Declares a `const fn` that is `const` only under the given cfg: loom's atomics (and
+/// crossbeam-epoch's under `--cfg crossbeam_loom`) have no `const fn new`. crossbeam-epoch
+/// declares its own constructors the same way.
+macro_rules! const_fn {
+    (
+        const_if: #[cfg($($cfg:tt)+)];
+        $(#[$attr:meta])*
+        $vis:vis const fn $($rest:tt)*
+    ) => {
+        #[cfg($($cfg)+)]
+        $(#[$attr])*
+        $vis const fn $($rest)*
+        #[cfg(not($($cfg)+))]
+        $(#[$attr])*
+        $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;

@@ -1,7 +1,8 @@
 //! Stress tests beyond the checklist: both stacks and the map under many threads, counting what
 //! went in and what came out (multisets, per-element drop counters), plus a `load_or_store`
 //! linearizability smoke test. Millions of operations in release, fewer in debug (and under
-//! ThreadSanitizer, which builds in debug).
+//! ThreadSanitizer, which builds in debug), a few hundred under Miri (`cargo xtask miri`), which
+//! checks every access of the unsafe code for use-after-free, double free and data races.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -15,8 +16,11 @@ use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
 
 const THREADS: u64 = 4;
-/// Operations per thread: 1 M in release (4 M pushes + 4 M pops per stack), 20 k in debug.
-const OPS: u64 = if cfg!(debug_assertions) {
+/// Operations per thread: 1 M in release (4 M pushes + 4 M pops per stack), 20 k in debug, 100
+/// under Miri (which interprets every instruction, a million times slower).
+const OPS: u64 = if cfg!(miri) {
+    100
+} else if cfg!(debug_assertions) {
     20_000
 } else {
     1_000_000
@@ -159,7 +163,13 @@ fn leaky_stack_drops_every_element_exactly_once() {
 /// stored value back (Go's `LoadOrStore` contract).
 #[test]
 fn load_or_store_has_exactly_one_winner() {
-    let rounds = if cfg!(debug_assertions) { 200 } else { 5_000 };
+    let rounds = if cfg!(miri) {
+        20
+    } else if cfg!(debug_assertions) {
+        200
+    } else {
+        5_000
+    };
     let map = ConcurrentMap::new();
     let start = Barrier::new(THREADS as usize);
     let results: Vec<Vec<(u64, bool)>> = thread::scope(|s| {
@@ -257,7 +267,7 @@ fn map_with_disjoint_writers_matches_their_models() {
 /// dropped exactly once.
 #[test]
 fn map_drops_every_value_exactly_once() {
-    let n = 2_000;
+    let n = if cfg!(miri) { 100 } else { 2_000 };
     let drops: Arc<Vec<AtomicU8>> = Arc::new((0..n).map(|_| AtomicU8::new(0)).collect());
     let map = ConcurrentMap::new();
     for id in 0..n {

@@ -6,12 +6,14 @@
 //!    `CancellationToken::child_token`.
 //! 2. Many threads deriving from one shared parent (the parent's lock is the shared point).
 //! 3. The leak check: 100 000 timed contexts created and cancelled, and what is left.
+//! 4. Chains of 200 000 nested scopes: cancelling the root, the root's deadline firing, and
+//!    dropping the chain uncancelled.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use day1_sync_atomic::measure::{Sample, Table, median, median_of, parallel, si};
-use day2_context::{Context, Key, leak};
+use day2_context::{CancelHandle, Context, Key, leak};
 use tokio_util::sync::CancellationToken;
 
 const COMMAND: &str = "cargo run --release -p day2-context --example day2-measure";
@@ -206,4 +208,65 @@ fn main() {
         "### Leak check: {n} `with_timeout(1 h)` contexts created, then cancelled ({:.0?} in all)\n\n{table}",
         sample.wall
     );
+
+    deep_chains(runs);
+}
+
+/// Scopes in a deep chain: far deeper than a recursive walk could go.
+const DEEP: usize = 200_000;
+
+/// `DEEP` nested `with_cancel` scopes under `root`: the innermost context.
+fn deep_chain(root: &Context) -> Context {
+    (0..DEEP).fold(root.clone(), |ctx, _| Context::with_cancel(&ctx).0)
+}
+
+/// The median of `runs` timings of `op`, each on a freshly built chain.
+fn median_time(runs: usize, mut op: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..runs).map(|_| op()).collect();
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+/// Times the three ways a deep chain ends, and prints them as a table.
+fn deep_chains(runs: usize) {
+    eprintln!("measure: chains of {DEEP} nested scopes…");
+    let bg = Context::background();
+    let cancel = median_time(runs, || {
+        let (root, handle) = Context::with_cancel(&bg);
+        let leaf = deep_chain(&root);
+        let started = Instant::now();
+        handle.cancel();
+        let took = started.elapsed();
+        assert!(leaf.is_done());
+        took
+    });
+    let deadline = median_time(runs, || {
+        // Long enough to build the chain first; the time counted is from the deadline on.
+        let (root, _handle) = Context::with_timeout(&bg, Duration::from_secs(2));
+        let leaf = deep_chain(&root);
+        let at = root.deadline().expect("a timed root");
+        assert!(!leaf.is_done(), "the chain was built before its deadline");
+        leaf.wait_timeout(Duration::from_secs(60));
+        Instant::now().saturating_duration_since(at)
+    });
+    let dropped = median_time(runs, || {
+        let (root, handle): (Context, CancelHandle) = Context::with_cancel(&bg);
+        drop(deep_chain(&root));
+        let started = Instant::now();
+        drop((root, handle));
+        started.elapsed()
+    });
+    let mut table = Table::new(["a chain of 200 000 scopes", "median", "per scope"]);
+    for (what, took) in [
+        ("`cancel()` on the root", cancel),
+        ("the root's deadline fires (timer thread)", deadline),
+        ("dropped uncancelled", dropped),
+    ] {
+        table.row([
+            what.to_string(),
+            format!("{took:.1?}"),
+            format!("{:.0} ns", took.as_nanos() as f64 / DEEP as f64),
+        ]);
+    }
+    println!("### Deep chains ({runs} runs each)\n\n{table}");
 }

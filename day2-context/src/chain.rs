@@ -35,8 +35,10 @@ pub fn load_profile(ctx: &Context, user: &str) -> Result<Trace, ContextError> {
 
 /// Level 3: the leaf that would block on I/O; it checks the context before doing the work.
 pub fn query_database(ctx: &Context, user: &str) -> Result<String, ContextError> {
+    // lab:begin day2/call-chain
     if let Some(err) = ctx.err() {
         return Err(err);
     }
     Ok(format!("row for {user} (deadline: {:?})", ctx.deadline()))
+    // lab:end day2/call-chain
 }

@@ -20,8 +20,15 @@ pub struct Batch {
     pub relative: Vec<Option<Instant>>,
 }
 
-/// Derives `items` contexts each way, letting the clock advance between items as real work would.
-pub fn batch(parent: &Context, items: usize, end: Instant, budget: Duration) -> Batch {
+/// Derives `items` contexts each way, one item after the other; each item works for `work` (at
+/// least one tick of the clock) before the next one starts.
+pub fn batch(
+    parent: &Context,
+    items: usize,
+    end: Instant,
+    budget: Duration,
+    work: Duration,
+) -> Batch {
     let mut absolute = Vec::with_capacity(items);
     let mut relative = Vec::with_capacity(items);
     for _ in 0..items {
@@ -30,12 +37,13 @@ pub fn batch(parent: &Context, items: usize, end: Instant, budget: Duration) -> 
         let (by_timeout, cancel_timeout) = Context::with_timeout(parent, budget);
         absolute.push(by_deadline.deadline());
         relative.push(by_timeout.deadline());
-        cancel_deadline.cancel();
-        cancel_timeout.cancel();
-        // Stand-in for the item's work: at least one tick of the clock.
+        // The item's work: nothing here waits for another thread, the clock only has to move.
+        std::thread::sleep(work);
         while Instant::now() == started {
             std::hint::spin_loop();
         }
+        cancel_deadline.cancel();
+        cancel_timeout.cancel();
     }
     Batch { absolute, relative }
 }

@@ -135,6 +135,7 @@ pub async fn fetch(
     client: &reqwest::Client,
     url: &str,
 ) -> Result<String, FetchError> {
+    // lab:begin day2/http-timeout
     let request = async {
         client
             .get(url)
@@ -148,6 +149,7 @@ pub async fn fetch(
         err = ctx.cancelled() => Err(FetchError::Context(err)),
         body = request => body.map_err(FetchError::Http),
     }
+    // lab:end day2/http-timeout
 }
 
 /// The header a client may set to choose its request ID.

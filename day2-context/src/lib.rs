@@ -25,7 +25,7 @@
 //! | `context.Canceled` / `DeadlineExceeded` | [`ContextError::Canceled`] / [`ContextError::DeadlineExceeded`] | `is_cancelled()` / `tokio::time::error::Elapsed` |
 //! | `context.WithValue(p, key, v)`          | [`Context::with_value`]`::<K>(&p, v)`, `K: Key`   | a parameter, or `http::Extensions` in axum          |
 //! | `ctx.Value(key).(T)`                    | [`Context::value`]`::<K>()` → `Option<&K::Value>` | `Extension<T>` extractor                            |
-//! | `go test -race`                         | `cargo xtask race` (ThreadSanitizer), loom models | same                                                |
+//! | `go test -race`                         | `cargo xtask race` (ThreadSanitizer), loom models, `cargo xtask miri` | same                            |
 //!
 //! # Modules, by checklist item
 //!

@@ -1,6 +1,6 @@
 //! Tuesday's tour: every checklist item of the context day, run with short narration.
 //!
-//! `cargo run -p day2-context [-- --quick]`. `--quick` makes fewer contexts in the leak check.
+//! `cargo run -p day2-context [-- --quick]`; `--help` lists the options.
 
 #[cfg(not(loom))]
 fn main() -> std::process::ExitCode {
@@ -22,19 +22,41 @@ mod tour {
     use day2_context::values::{RequestId, anti_pattern, right_design};
     use day2_context::{Context, chain, deadline, http, leak, worker};
 
+    /// Tuesday's tour: every checklist item of the context day, run with short narration.
+    #[derive(Debug, clap::Parser)]
+    #[command(name = "day2-context")]
+    struct Args {
+        /// The same tour with short parameters: shorter visible delays, fewer contexts in the
+        /// leak check.
+        #[arg(long)]
+        quick: bool,
+    }
+
+    /// The tour's sizes: the full ones, or the short ones of `--quick`.
+    struct Sizes {
+        /// The timeout and deadline of the deadline-versus-timeout demo.
+        limit: Duration,
+        /// How long each item of that demo's batch works.
+        item_work: Duration,
+        /// Contexts in the leak check.
+        leak_contexts: usize,
+    }
+
     pub(crate) fn main() -> std::process::ExitCode {
-        let mut quick = false;
-        for arg in std::env::args().skip(1) {
-            match arg.as_str() {
-                "--quick" => quick = true,
-                other => {
-                    eprintln!(
-                        "day2-context: unknown argument `{other}` (the only option is --quick)"
-                    );
-                    return std::process::ExitCode::FAILURE;
-                }
+        let args = <Args as clap::Parser>::parse();
+        let sizes = if args.quick {
+            Sizes {
+                limit: Duration::from_millis(500),
+                item_work: Duration::from_millis(250),
+                leak_contexts: 10_000,
             }
-        }
+        } else {
+            Sizes {
+                limit: Duration::from_secs(2),
+                item_work: Duration::from_secs(1),
+                leak_contexts: 100_000,
+            }
+        };
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -49,11 +71,11 @@ mod tour {
         background_chain();
         cancel_a_thread();
         runtime.block_on(abort_http_request());
-        deadline_versus_timeout();
+        deadline_versus_timeout(&sizes);
         runtime.block_on(request_id_chain());
         mutable_state_anti_pattern();
         side_by_side(&runtime);
-        leak_check(if quick { 10_000 } else { 100_000 });
+        leak_check(sizes.leak_contexts);
         std::process::ExitCode::SUCCESS
     }
 
@@ -116,33 +138,46 @@ mod tour {
         cancel.cancel();
     }
 
-    fn deadline_versus_timeout() {
+    fn deadline_versus_timeout(sizes: &Sizes) {
         println!("\n4. with_deadline (absolute) versus with_timeout (relative)");
         let bg = Context::background();
-        let limit = Duration::from_millis(100);
+        let limit = sizes.limit;
+        let patience = limit * 4;
+        println!("   with_timeout({limit:?}): waiting for it…");
         let (t, ct) = Context::with_timeout(&bg, limit);
-        let (t_err, t_took) = deadline::time_until_done(&t, Duration::from_secs(5));
+        let (t_err, t_took) = deadline::time_until_done(&t, patience);
+        println!("   … {t_err:?} after {t_took:.2?}");
+        println!("   with_deadline(now + {limit:?}): waiting for it…");
         let (d, cd) = Context::with_deadline(&bg, Instant::now() + limit);
-        let (d_err, d_took) = deadline::time_until_done(&d, Duration::from_secs(5));
-        println!("   with_timeout(100 ms): {t_err:?} after {t_took:.0?}");
-        println!("   with_deadline(now + 100 ms): {d_err:?} after {d_took:.0?} (the same thing)");
+        let (d_err, d_took) = deadline::time_until_done(&d, patience);
+        println!("   … {d_err:?} after {d_took:.2?} (the same thing)");
         ct.cancel();
         cd.cancel();
+        let items = 3;
+        let work = sizes.item_work;
+        println!(
+            "   {items} items, each working {work:?}, one after another, each with its own context…"
+        );
         let end = Instant::now() + Duration::from_secs(60);
-        let batch = deadline::batch(&bg, 3, end, Duration::from_secs(60));
+        let batch = deadline::batch(&bg, items, end, Duration::from_secs(60), work);
+        // Each item's deadline, counted from the first item's.
         let offsets = |ds: &[Option<Instant>]| -> Vec<String> {
+            let first = ds.first().copied().flatten();
             ds.iter()
-                .map(|d| {
-                    d.map_or("none".into(), |d| {
-                        format!("{:?}", d.duration_since(end.min(d)))
-                    })
+                .map(|d| match (d, first) {
+                    (Some(d), Some(first)) => {
+                        format!("+{} ms", d.duration_since(first).as_millis())
+                    }
+                    _ => "none".into(),
                 })
                 .collect()
         };
         println!(
-            "   items started one after another: with_deadline(end) ends each {:?} after `end`; \
-             with_timeout(60 s) ends each {:?} after `end` — one window per item",
-            offsets(&batch.absolute),
+            "   with_deadline(end): every item ends at the same instant {:?};",
+            offsets(&batch.absolute)
+        );
+        println!(
+            "   with_timeout(60 s): each item ends later than the one before {:?} — one window per item",
             offsets(&batch.relative)
         );
     }

@@ -23,6 +23,7 @@ pub struct Exit {
 ///
 /// The thread receives its own clone of the context: it outlives this call, so it must own one.
 pub fn spawn_worker(ctx: &Context, jobs: Receiver<u64>, results: Sender<u64>) -> JoinHandle<Exit> {
+    // lab:begin day2/worker-cancel
     let ctx = ctx.clone();
     thread::Builder::new()
         .name("day2-worker".into())
@@ -53,4 +54,5 @@ pub fn spawn_worker(ctx: &Context, jobs: Receiver<u64>, results: Sender<u64>) ->
             }
         })
         .expect("cannot spawn the worker thread")
+    // lab:end day2/worker-cancel
 }

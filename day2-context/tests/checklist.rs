@@ -1,4 +1,7 @@
-//! One test per Tuesday checklist item (`journal/checklist.md` names them).
+//! One test per Tuesday checklist item (`journal/checklist.md` names them). A test that waits on
+//! another thread or on the network runs under `support::bounded`.
+
+mod support;
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -7,9 +10,7 @@ use crossbeam_channel::unbounded;
 use day2_context::http::{self, FetchError, HandlerEvent, REQUEST_ID_HEADER};
 use day2_context::values::{self, RequestId, anti_pattern, right_design};
 use day2_context::{Context, ContextError, chain, deadline, worker};
-
-/// Generous bound for "this should happen promptly"; only reached if the test is failing.
-const PATIENCE: Duration = Duration::from_secs(10);
+use support::{PATIENCE, bounded};
 
 /// One thread runs server and client alike: the sockets are real, and ThreadSanitizer does not
 /// see tokio's I/O driver hand a registration from one thread to another through epoll (which
@@ -40,61 +41,65 @@ fn background_flows_through_three_functions() {
 
 #[test]
 fn with_cancel_stops_a_long_running_thread() {
-    let (ctx, cancel) = Context::with_cancel(&Context::background());
-    let (jobs_tx, jobs_rx) = unbounded();
-    let (results_tx, results_rx) = unbounded();
-    let worker = worker::spawn_worker(&ctx, jobs_rx, results_tx);
+    bounded(PATIENCE * 2, || {
+        let (ctx, cancel) = Context::with_cancel(&Context::background());
+        let (jobs_tx, jobs_rx) = unbounded();
+        let (results_tx, results_rx) = unbounded();
+        let worker = worker::spawn_worker(&ctx, jobs_rx, results_tx);
 
-    for job in 1..=3 {
-        jobs_tx.send(job).expect("worker is running");
-    }
-    let squares: Vec<u64> = (0..3)
-        .map(|_| results_rx.recv_timeout(PATIENCE).expect("a result"))
-        .collect();
-    assert_eq!(squares, [1, 4, 9]);
+        for job in 1..=3 {
+            jobs_tx.send(job).expect("worker is running");
+        }
+        let squares: Vec<u64> = (0..3)
+            .map(|_| results_rx.recv_timeout(PATIENCE).expect("a result"))
+            .collect();
+        assert_eq!(squares, [1, 4, 9]);
 
-    cancel.cancel(); // from the parent; the jobs channel stays open
-    let exit = worker.join().expect("worker did not panic");
-    assert_eq!(exit.reason, ContextError::Canceled);
-    assert_eq!(exit.processed, 3);
-    assert!(jobs_tx.send(4).is_err(), "the worker's receiver is gone");
+        cancel.cancel(); // from the parent; the jobs channel stays open
+        let exit = worker.join().expect("worker did not panic");
+        assert_eq!(exit.reason, ContextError::Canceled);
+        assert_eq!(exit.processed, 3);
+        assert!(jobs_tx.send(4).is_err(), "the worker's receiver is gone");
+    });
 }
 
 #[test]
 fn with_timeout_aborts_a_slow_http_request() {
-    runtime().block_on(async {
-        let mut server = http::start_slow_server(Duration::from_secs(3600))
-            .await
-            .expect("bind 127.0.0.1:0");
-        let client = reqwest::Client::new();
-        // Long enough for the request to reach the handler first even under ThreadSanitizer.
-        let timeout = Duration::from_secs(3);
-        // Before the context: its deadline is counted from its creation, so `elapsed >= timeout`.
-        let started = Instant::now();
-        let (ctx, cancel) = Context::with_timeout(&Context::background(), timeout);
-
-        let outcome = http::fetch(&ctx, &client, &server.url()).await;
-
-        let elapsed = started.elapsed();
-        assert!(
-            matches!(
-                outcome,
-                Err(FetchError::Context(ContextError::DeadlineExceeded))
-            ),
-            "{outcome:?}"
-        );
-        assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
-        assert!(elapsed >= timeout, "returned after {elapsed:?}");
-        assert!(elapsed < PATIENCE, "returned after {elapsed:?}");
-
-        // The server saw the request arrive and then saw the client go: its handler was dropped.
-        for expected in [HandlerEvent::Started, HandlerEvent::Dropped] {
-            let event = tokio::time::timeout(PATIENCE, server.events.recv())
+    bounded(PATIENCE * 3, || {
+        runtime().block_on(async {
+            let mut server = http::start_slow_server(Duration::from_secs(3600))
                 .await
-                .expect("the handler reports promptly (Started comes before the deadline)");
-            assert_eq!(event, Some(expected));
-        }
-        cancel.cancel();
+                .expect("bind 127.0.0.1:0");
+            let client = reqwest::Client::new();
+            // Long enough for the request to reach the handler first even under ThreadSanitizer.
+            let timeout = Duration::from_secs(3);
+            // Before the context: its deadline is counted from its creation, so `elapsed >= timeout`.
+            let started = Instant::now();
+            let (ctx, cancel) = Context::with_timeout(&Context::background(), timeout);
+
+            let outcome = http::fetch(&ctx, &client, &server.url()).await;
+
+            let elapsed = started.elapsed();
+            assert!(
+                matches!(
+                    outcome,
+                    Err(FetchError::Context(ContextError::DeadlineExceeded))
+                ),
+                "{outcome:?}"
+            );
+            assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
+            assert!(elapsed >= timeout, "returned after {elapsed:?}");
+            assert!(elapsed < PATIENCE, "returned after {elapsed:?}");
+
+            // The server saw the request arrive and then saw the client go: its handler was dropped.
+            for expected in [HandlerEvent::Started, HandlerEvent::Dropped] {
+                let event = tokio::time::timeout(PATIENCE, server.events.recv())
+                    .await
+                    .expect("the handler reports promptly (Started comes before the deadline)");
+                assert_eq!(event, Some(expected));
+            }
+            cancel.cancel();
+        });
     });
 }
 
@@ -123,7 +128,7 @@ fn with_deadline_compared_with_with_timeout() {
     // Different anchoring: an absolute deadline is shared by items that start at different
     // times; a timeout restarts for each.
     let end = Instant::now() + Duration::from_secs(3600);
-    let batch = deadline::batch(&bg, 4, end, Duration::from_secs(60));
+    let batch = deadline::batch(&bg, 4, end, Duration::from_secs(60), Duration::ZERO);
     assert!(batch.absolute.iter().all(|d| *d == Some(end)));
     assert!(batch.relative.windows(2).all(|w| w[0] < w[1]), "{batch:?}");
 
@@ -141,88 +146,92 @@ fn with_deadline_compared_with_with_timeout() {
 
 #[test]
 fn with_value_passes_request_id_through_handler_chain() {
-    runtime().block_on(async {
-        let (root, shutdown) = Context::with_cancel(&Context::background());
-        let addr = http::start_request_id_server(root.clone())
-            .await
-            .expect("bind 127.0.0.1:0");
-        let client = reqwest::Client::new();
-        let url = format!("http://{addr}/profile");
+    bounded(PATIENCE * 3, || {
+        runtime().block_on(async {
+            let (root, shutdown) = Context::with_cancel(&Context::background());
+            let addr = http::start_request_id_server(root.clone())
+                .await
+                .expect("bind 127.0.0.1:0");
+            let client = reqwest::Client::new();
+            let url = format!("http://{addr}/profile");
 
-        for id in ["abc-1", "abc-2"] {
-            let body = client
+            for id in ["abc-1", "abc-2"] {
+                let body = client
+                    .get(&url)
+                    .header(REQUEST_ID_HEADER, id)
+                    .send()
+                    .await
+                    .and_then(reqwest::Response::error_for_status)
+                    .expect("request succeeds")
+                    .text()
+                    .await
+                    .expect("a body");
+                assert_eq!(body, format!("profile loaded for request {id}"));
+            }
+            let generated = client
                 .get(&url)
-                .header(REQUEST_ID_HEADER, id)
                 .send()
                 .await
-                .and_then(reqwest::Response::error_for_status)
                 .expect("request succeeds")
                 .text()
                 .await
                 .expect("a body");
-            assert_eq!(body, format!("profile loaded for request {id}"));
-        }
-        let generated = client
-            .get(&url)
-            .send()
-            .await
-            .expect("request succeeds")
-            .text()
-            .await
-            .expect("a body");
-        assert!(
-            generated.starts_with("profile loaded for request req-"),
-            "{generated}"
-        );
+            assert!(
+                generated.starts_with("profile loaded for request req-"),
+                "{generated}"
+            );
 
-        // Each request's scope was cancelled and unregistered when its response was built.
-        assert_eq!(root.child_scopes(), 0);
-        // The key is a type: a different key type never sees the request ID.
-        struct OtherKey;
-        impl day2_context::Key for OtherKey {
-            type Value = String;
-        }
-        let ctx = Context::with_value::<RequestId>(&root, "x".into());
-        assert_eq!(values::request_id(&ctx), Some("x"));
-        assert_eq!(ctx.value::<OtherKey>(), None);
-        shutdown.cancel();
+            // Each request's scope was cancelled and unregistered when its response was built.
+            assert_eq!(root.child_scopes(), 0);
+            // The key is a type: a different key type never sees the request ID.
+            struct OtherKey;
+            impl day2_context::Key for OtherKey {
+                type Value = String;
+            }
+            let ctx = Context::with_value::<RequestId>(&root, "x".into());
+            assert_eq!(values::request_id(&ctx), Some("x"));
+            assert_eq!(ctx.value::<OtherKey>(), None);
+            shutdown.cancel();
+        });
     });
 }
 
 #[test]
 fn mutable_state_in_context_value_is_an_anti_pattern() {
-    // The surprise: two requests, each with "its own" derived context, share one cart.
-    let root = anti_pattern::server_root();
-    assert_eq!(anti_pattern::handle_request(&root, "apple"), ["apple"]);
-    let second = anti_pattern::handle_request(&root, "bread");
-    assert_eq!(
-        second,
-        ["apple", "bread"],
-        "request 2 sees request 1's item"
-    );
+    bounded(PATIENCE * 2, || {
+        // The surprise: two requests, each with "its own" derived context, share one cart.
+        let root = anti_pattern::server_root();
+        assert_eq!(anti_pattern::handle_request(&root, "apple"), ["apple"]);
+        let second = anti_pattern::handle_request(&root, "bread");
+        assert_eq!(
+            second,
+            ["apple", "bread"],
+            "request 2 sees request 1's item"
+        );
 
-    // From other threads it is worse: the order depends on scheduling.
-    let mut seen: Vec<usize> = thread::scope(|s| {
-        let handles: Vec<_> = ["milk", "eggs"]
-            .map(|item| s.spawn(|| anti_pattern::handle_request(&root, item).len()))
-            .into_iter()
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("no panic"))
-            .collect()
+        // From other threads it is worse: the order depends on scheduling.
+        let mut seen: Vec<usize> = thread::scope(|s| {
+            let handles: Vec<_> = ["milk", "eggs"]
+                .map(|item| s.spawn(|| anti_pattern::handle_request(&root, item).len()))
+                .into_iter()
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .collect()
+        });
+        seen.sort_unstable();
+        assert_eq!(seen, [3, 4], "each request saw everyone else's items");
+
+        // The right design: state has an owner and is passed as `&mut`; the context carries only the
+        // request ID.
+        let server = Context::background();
+        let request = |id: &str, item: &str| {
+            let ctx = Context::with_value::<RequestId>(&server, id.to_owned());
+            let mut state = right_design::RequestState::default();
+            right_design::handle_request(&ctx, &mut state, item)
+        };
+        assert_eq!(request("r1", "apple"), ["apple (r1)"]);
+        assert_eq!(request("r2", "bread"), ["bread (r2)"]);
     });
-    seen.sort_unstable();
-    assert_eq!(seen, [3, 4], "each request saw everyone else's items");
-
-    // The right design: state has an owner and is passed as `&mut`; the context carries only the
-    // request ID.
-    let server = Context::background();
-    let request = |id: &str, item: &str| {
-        let ctx = Context::with_value::<RequestId>(&server, id.to_owned());
-        let mut state = right_design::RequestState::default();
-        right_design::handle_request(&ctx, &mut state, item)
-    };
-    assert_eq!(request("r1", "apple"), ["apple (r1)"]);
-    assert_eq!(request("r2", "bread"), ["bread (r2)"]);
 }

@@ -4,13 +4,16 @@
 //! `x_test.go`) in the Go tree. Go's `otherContext{c}` — a foreign `Context` implementation
 //! wrapping `c`, which forces the slow propagation path — maps to a `with_value` link here, the
 //! one kind of context that has no cancel scope of its own. Go's `quiescent`/`veryLongDuration`
-//! become `PATIENCE` below, a bound that only a failing test reaches.
+//! become `PATIENCE`, a bound that only a failing test reaches; a test that waits on another
+//! thread runs under `support::bounded`, which fails it after that bound.
+
+mod support;
 
 use std::time::{Duration, Instant};
 
 use day2_context::{Context, ContextError, Key};
+use support::{PATIENCE, bounded};
 
-const PATIENCE: Duration = Duration::from_secs(10);
 const SHORT: Duration = Duration::from_millis(50);
 
 /// Go's `otherContext{c}`: a link with no scope of its own.
@@ -270,36 +273,38 @@ mod simultaneous_cancels {
 
     #[test]
     fn cancelling_a_whole_tree_from_many_threads_at_once_finishes() {
-        let (root, cancel_root) = Context::with_cancel(&Context::background());
-        // A tree three levels deep, fan-out 4: every context with its handle.
-        let mut all = vec![(root.clone(), cancel_root)];
-        let mut level = vec![root];
-        for _ in 0..3 {
-            let mut next = Vec::new();
-            for parent in &level {
-                for _ in 0..4 {
-                    let (c, h) = Context::with_cancel(parent);
-                    next.push(c.clone());
-                    all.push((c, h));
+        bounded(PATIENCE * 2, || {
+            let (root, cancel_root) = Context::with_cancel(&Context::background());
+            // A tree three levels deep, fan-out 4: every context with its handle.
+            let mut all = vec![(root.clone(), cancel_root)];
+            let mut level = vec![root];
+            for _ in 0..3 {
+                let mut next = Vec::new();
+                for parent in &level {
+                    for _ in 0..4 {
+                        let (c, h) = Context::with_cancel(parent);
+                        next.push(c.clone());
+                        all.push((c, h));
+                    }
                 }
+                level = next;
             }
-            level = next;
-        }
-        let barrier = Barrier::new(all.len());
-        std::thread::scope(|s| {
-            for (_, handle) in &all {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    handle.cancel();
-                });
+            let barrier = Barrier::new(all.len());
+            std::thread::scope(|s| {
+                for (_, handle) in &all {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        barrier.wait();
+                        handle.cancel();
+                    });
+                }
+            });
+            for (c, _) in &all {
+                assert!(done_now(c));
+                assert_eq!(c.err(), Some(ContextError::Canceled));
+                assert_eq!(c.child_scopes(), 0);
             }
         });
-        for (c, _) in &all {
-            assert!(done_now(c));
-            assert_eq!(c.err(), Some(ContextError::Canceled));
-            assert_eq!(c.child_scopes(), 0);
-        }
     }
 }
 
@@ -309,16 +314,18 @@ mod interlocked_cancels {
 
     #[test]
     fn a_thread_cancelling_the_child_when_the_parent_is_done() {
-        let (parent, cancel_parent) = Context::with_cancel(&Context::background());
-        let (child, cancel_child) = Context::with_cancel(&parent);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                let _ = parent.done().recv();
-                cancel_child.cancel();
+        bounded(PATIENCE * 2, || {
+            let (parent, cancel_parent) = Context::with_cancel(&Context::background());
+            let (child, cancel_child) = Context::with_cancel(&parent);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let _ = parent.done().recv();
+                    cancel_child.cancel();
+                });
+                cancel_parent.cancel();
             });
-            cancel_parent.cancel();
+            assert_eq!(child.wait_timeout(PATIENCE), Some(ContextError::Canceled));
         });
-        assert_eq!(child.wait_timeout(PATIENCE), Some(ContextError::Canceled));
     }
 }
 

@@ -26,11 +26,15 @@
 //! - *Close `results` after all workers finish*: [`results_close`], two ways side by side —
 //!   [`results_close::r1_last_sender`] (what the pool uses) and [`results_close::r2_wait_group`] with
 //!   the hand-written [`wait_group`].
-//! - *Collect 100 sleeping jobs in order*: [`reorder`] (a reorder buffer), [`demo`] (the seeded
+//! - *Collect 100 sleeping jobs in order*: [`reorder`] (a reorder buffer), `demo` (the seeded
 //!   sleeping jobs).
-//! - *Measure throughput for pool sizes 1, 2, 4, 8*: [`throughput`] (the table, with rayon and tokio
-//!   comparison rows); [`overhead`] (per-job dispatch cost against rayon) and [`batch`] (chunked
+//! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (the table, with rayon and tokio
+//!   comparison rows); `overhead` (per-job dispatch cost against rayon) and [`batch`] (chunked
 //!   submit, so tiny jobs beat a sequential loop).
+//!
+//! `demo`, `throughput` and `overhead` are the day's lab, built with the `lab` feature (on by
+//! default). Without it the crate is the pool alone and links only day 2's `Context` and
+//! crossbeam-channel: what days 4 and 5 build on.
 //!
 //! # Example
 //!
@@ -64,12 +68,14 @@
 
 // Under `--cfg loom` only the WaitGroup and the modules without threads or channels are built: the
 // loom models need nothing else, and day 2's `Context::done()` (a crossbeam channel) is not there.
+// The `lab` feature (on by default) adds the day's measurements and the seeded demo; see
+// `Cargo.toml`.
 #[cfg(not(loom))]
 pub mod batch;
-#[cfg(not(loom))]
+#[cfg(all(feature = "lab", not(loom)))]
 pub mod demo;
 pub mod outcome;
-#[cfg(not(loom))]
+#[cfg(all(feature = "lab", not(loom)))]
 pub mod overhead;
 #[cfg(not(loom))]
 pub mod pool;
@@ -77,9 +83,13 @@ pub mod reorder;
 #[cfg(not(loom))]
 pub mod results_close;
 mod sync;
-#[cfg(not(loom))]
+#[cfg(all(feature = "lab", not(loom)))]
 pub mod throughput;
 pub mod wait_group;
+// The lab's unit tests run threads; they are bounded by the integration tests' watchdog.
+#[cfg(all(test, feature = "lab", not(loom)))]
+#[path = "../tests/common/watchdog.rs"]
+mod watchdog;
 
 pub use outcome::{Account, JobPanicked, NotStarted, Outcome};
 #[cfg(not(loom))]

@@ -8,19 +8,19 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use day1_sync_atomic::measure::{Sample, Table, median_of, si};
+use day1_sync_atomic::measure::{Sample, Table, median_of, si, spin};
 use day2_context::Context;
 use rayon::prelude::*;
 
 use crate::pool::Pool;
-use crate::throughput::spin;
 
-/// [`spin`] rounds that make [`tiny_job`] last about 50 ns in a release build on this machine.
-pub const TINY_ROUNDS: u64 = 45;
+/// [`spin`] rounds that make [`tiny_job`] last about 50 ns in a release build on this machine
+/// (a SplitMix64 round is about 4 ns here: day 4's 400-round items take about 1.7 µs).
+pub const TINY_ROUNDS: u64 = 12;
 
 /// A ~50 ns CPU-bound job.
 pub fn tiny_job(i: u64) -> u64 {
-    spin(TINY_ROUNDS) ^ i
+    spin(i, TINY_ROUNDS)
 }
 
 /// The baseline: `items` tiny jobs in a plain loop on the caller's thread.
@@ -173,29 +173,41 @@ mod tests {
 
     #[test]
     fn every_strategy_computes_the_same_sum() {
-        let ctx = Context::background();
-        let rayon = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let mut trivial = Pool::new(&ctx, 2, |_: &Context, x: u64| x);
-        assert_eq!(pool_trivial(&mut trivial, 100), (0..100).sum::<u64>());
-        assert_eq!(
-            pool_trivial(&mut trivial, 10),
-            (0..10).sum::<u64>(),
-            "the pool is reusable"
-        );
-        assert_eq!(rayon_scope_trivial(&rayon, 100), (0..100).sum::<u64>());
+        crate::watchdog::within(
+            "every_strategy_computes_the_same_sum",
+            std::time::Duration::from_secs(60),
+            || {
+                let ctx = Context::background();
+                let rayon = rayon::ThreadPoolBuilder::new()
+                    .num_threads(2)
+                    .build()
+                    .unwrap();
+                let mut trivial = Pool::new(&ctx, 2, |_: &Context, x: u64| x);
+                assert_eq!(pool_trivial(&mut trivial, 100), (0..100).sum::<u64>());
+                assert_eq!(
+                    pool_trivial(&mut trivial, 10),
+                    (0..10).sum::<u64>(),
+                    "the pool is reusable"
+                );
+                assert_eq!(rayon_scope_trivial(&rayon, 100), (0..100).sum::<u64>());
 
-        let expected = sequential(1000);
-        let mut batched = Pool::batched(&ctx, 2, |_: &Context, i: u64| tiny_job(i));
-        assert_eq!(pool_batched(&mut batched, 1000, 64), expected);
-        assert_eq!(rayon_par_iter(&rayon, 1000), expected);
+                let expected = sequential(1000);
+                let mut batched = Pool::batched(&ctx, 2, |_: &Context, i: u64| tiny_job(i));
+                assert_eq!(pool_batched(&mut batched, 1000, 64), expected);
+                assert_eq!(rayon_par_iter(&rayon, 1000), expected);
+            },
+        );
     }
 
     #[test]
     fn tables_have_a_row_per_contender() {
-        assert_eq!(dispatch_table(2, 100, 1).len(), 2);
-        assert_eq!(tiny_jobs_table(2, 1000, 100, 1).len(), 3);
+        crate::watchdog::within(
+            "tables_have_a_row_per_contender",
+            std::time::Duration::from_secs(60),
+            || {
+                assert_eq!(dispatch_table(2, 100, 1).len(), 2);
+                assert_eq!(tiny_jobs_table(2, 1000, 100, 1).len(), 3);
+            },
+        );
     }
 }

@@ -19,6 +19,7 @@
 //!    [`results_close`](crate::results_close) for why this pool does not need a WaitGroup.
 //! 4. After the context is done, a worker finishes the job in hand and starts no other.
 
+use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -38,6 +39,18 @@ use crate::reorder::InOrder;
 ///
 /// Dropping the pool cancels it and joins every worker: the job in hand finishes, queued jobs are
 /// dropped unrun. Call [`shutdown`](Pool::shutdown) or [`finish`](Pool::finish) to get them back.
+///
+/// # A job that panics
+///
+/// The panic is caught on the worker and reported as `Err(`[`JobPanicked`]`)` in that job's
+/// [`Outcome`]; the worker carries on with the next job, running the *same* work function. That
+/// is the contract of `std::thread::spawn` + `join` and of tokio's `spawn_blocking`, not a promise
+/// that nothing was left half-done: if `work` shares state that a panic can interrupt mid-update,
+/// a `std::sync::Mutex` is poisoned and says so to the next job, but an atomic or a structure
+/// without poisoning does not. A caller for whom a failed job means broken shared state should
+/// [`cancel`](Pool::cancel) on the first `Err`. Even a panic payload whose own `Drop` panics
+/// is still that job's `Err`: the payload of the panic in its `Drop` is leaked (one allocation)
+/// instead of dropped, so no worker dies of it and no outcome is lost.
 pub struct Pool<J, R> {
     size: usize,
     ctx: Context,
@@ -190,15 +203,21 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
     }
 
     /// Joins the workers, then collects what is left in the three channels.
+    ///
+    /// A worker thread itself can panic only outside a job: when it drops the last reference to
+    /// the work function and that `Drop` panics. Every worker is joined first, then the first such
+    /// panic is re-raised, so no thread outlives the pool even then.
     fn stop(&mut self) -> Account<J, R> {
+        // lab:begin day3/graceful-shutdown
         self.jobs = None;
+        let mut first_panic = None;
         for handle in self.workers.drain(..) {
             if let Err(payload) = handle.join() {
-                // Jobs run under `catch_unwind`; a worker itself panicking is a bug worth surfacing.
-                if !thread::panicking() {
-                    resume_unwind(payload);
-                }
+                first_panic.get_or_insert(payload);
             }
+        }
+        if let Some(payload) = first_panic {
+            resume_unwind(payload);
         }
         let mut completed: Vec<_> = self.results.try_iter().collect();
         completed.sort_unstable_by_key(|o| o.index);
@@ -212,6 +231,7 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
             completed,
             not_started,
         }
+        // lab:end day3/graceful-shutdown
     }
 }
 
@@ -250,6 +270,7 @@ struct Worker<J, R, F> {
 
 impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
     fn run(self) {
+        // lab:begin day3/worker-loop
         while let Some(NotStarted { index, job }) = self.next_job() {
             if self.ctx.is_done() {
                 // Taken after the cancel: not started, so hand it back (invariant 4). The pool
@@ -258,8 +279,17 @@ impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
                 return;
             }
             let work = &*self.work;
-            let result = catch_unwind(AssertUnwindSafe(|| work(&self.ctx, job)))
-                .map_err(|payload| JobPanicked::from_payload(&*payload));
+            // AssertUnwindSafe: the panic is not hidden from the caller, it becomes this job's
+            // `Err(JobPanicked)`; what a later job may find in `work`'s shared state after it is
+            // documented on `Pool` ("A job that panics").
+            let result = match catch_unwind(AssertUnwindSafe(|| work(&self.ctx, job))) {
+                Ok(value) => Ok(value),
+                Err(payload) => {
+                    let failed = JobPanicked::from_payload(&*payload);
+                    drop_payload(payload);
+                    Err(failed)
+                }
+            };
             // The pool holds the receiver until after it joined us, so this send succeeds.
             let _ = self.results.send(Outcome {
                 index,
@@ -267,10 +297,12 @@ impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
                 result,
             });
         }
+        // lab:end day3/worker-loop
     }
 
     /// The next job, or `None` when the jobs channel is closed and empty or the context is done.
     fn next_job(&self) -> Option<NotStarted<J>> {
+        // lab:begin day3/next-job
         // Fast path: a busy pool finds a job queued and skips the two-way select.
         match self.jobs.try_recv() {
             Ok(job) => return Some(job),
@@ -282,5 +314,16 @@ impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
             // `done()` never carries a value: it becomes disconnected, so this arm fires, on cancel.
             recv(self.ctx.done()) -> _ => None,
         }
+        // lab:end day3/next-job
+    }
+}
+
+/// Drops a caught panic payload without letting its `Drop` kill the worker: a payload type whose
+/// destructor panics would otherwise unwind out of [`Worker::run`], losing the job's outcome and
+/// the worker. The payload of *that* panic is leaked, not dropped, since its destructor could
+/// panic again (std's thread runtime aborts in this case; a pool that outlives jobs cannot).
+fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(nested);
     }
 }

@@ -53,6 +53,7 @@ impl<T> Reorder<T> {
     /// # Panics
     /// Panics if `index` was already inserted (a job reported twice is a bug upstream).
     pub fn insert(&mut self, index: usize, item: T) {
+        // lab:begin day3/reorder-insert
         assert!(
             index >= self.next,
             "Reorder::insert: index {index} was already handed out"
@@ -67,6 +68,7 @@ impl<T> Reorder<T> {
         );
         self.slots[k] = Some(item);
         self.parked += 1;
+        // lab:end day3/reorder-insert
     }
 
     /// The item with the next index, if it has arrived.

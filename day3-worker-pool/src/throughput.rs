@@ -13,29 +13,17 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::thread;
 use std::time::Duration;
 
-use day1_sync_atomic::measure::{Sample, Table, measure, median, si};
+use day1_sync_atomic::measure::{Sample, Table, measure, median, si, spin};
 use day2_context::Context;
 
 use crate::pool::Pool;
-
-/// The simulated CPU-bound job: `rounds` dependent multiply-xorshift steps (about 1 ns each in a
-/// release build), hidden from the optimiser.
-pub fn spin(rounds: u64) -> u64 {
-    let mut x = std::hint::black_box(0x9E37_79B9_7F4A_7C15_u64);
-    for _ in 0..rounds {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-    }
-    std::hint::black_box(x)
-}
 
 /// What each job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Workload {
     /// Sleeps for the duration: needs a thread, not a core.
     Io(Duration),
-    /// Calls [`spin`] with this many rounds: needs a core.
+    /// Calls day 1's [`spin`] with this many rounds: needs a core.
     Cpu(u64),
 }
 
@@ -45,7 +33,7 @@ impl Workload {
         match self {
             Workload::Io(d) => thread::sleep(d),
             Workload::Cpu(rounds) => {
-                spin(rounds);
+                spin(0, rounds);
             }
         }
     }

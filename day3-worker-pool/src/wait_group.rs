@@ -45,6 +45,7 @@ impl WaitGroup {
 
     /// Drops this token, then blocks until every other token has been dropped too.
     pub fn wait(self) {
+        // lab:begin day3/wait-group-wait
         let inner = Arc::clone(&self.inner);
         drop(self);
         // The lock only guards a counter and no code panics while holding it, so a poisoned lock
@@ -56,6 +57,7 @@ impl WaitGroup {
                 .wait(count)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        // lab:end day3/wait-group-wait
     }
 }
 
@@ -80,6 +82,7 @@ impl Clone for WaitGroup {
 
 impl Drop for WaitGroup {
     fn drop(&mut self) {
+        // lab:begin day3/wait-group-done
         let mut count = self
             .inner
             .count
@@ -90,6 +93,7 @@ impl Drop for WaitGroup {
             // Wake the waiter while holding the lock, so it cannot miss the transition to 0.
             self.inner.all_dropped.notify_all();
         }
+        // lab:end day3/wait-group-done
     }
 }
 

@@ -4,10 +4,20 @@
 //!
 //! Run: `cargo run --release -p day4-pipeline --example day4-measure [-- --quick]`
 
+use clap::Parser;
 use day4_pipeline::report::{Plan, capacity_table, cores, cpu_bound_table, per_item_table};
 
+/// Prints day 4's measured tables: the CPU-bound comparison, the per-item cost with and without
+/// batching, and the effect of channel capacity.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Smaller sizes and fewer runs (a few seconds in release).
+    #[arg(long)]
+    quick: bool,
+}
+
 fn main() {
-    let quick = std::env::args().skip(1).any(|a| a == "--quick");
+    let quick = Args::parse().quick;
     let plan = if quick { Plan::quick() } else { Plan::full() };
     let flag = if quick { " -- --quick" } else { "" };
 

@@ -27,7 +27,7 @@ pub struct Job {
     /// Items `0..items`.
     pub items: u64,
     /// `spin` rounds per item.
-    pub rounds: u32,
+    pub rounds: u64,
 }
 
 /// How a pipeline contender is shaped.
@@ -220,52 +220,70 @@ mod tests {
 
     #[test]
     fn every_contender_computes_the_same_checksum() {
-        let want = sequential(JOB);
-        assert_eq!(rayon_par_iter(JOB), want);
-        assert_eq!(rayon_par_bridge(JOB), want);
-        for shape in [
-            Shape {
-                workers: 2,
-                capacity: 0,
-                batch: 1,
+        crate::watchdog::within(
+            "every_contender_computes_the_same_checksum",
+            std::time::Duration::from_secs(60),
+            || {
+                let want = sequential(JOB);
+                assert_eq!(rayon_par_iter(JOB), want);
+                assert_eq!(rayon_par_bridge(JOB), want);
+                for shape in [
+                    Shape {
+                        workers: 2,
+                        capacity: 0,
+                        batch: 1,
+                    },
+                    Shape {
+                        workers: 3,
+                        capacity: 4,
+                        batch: 64,
+                    },
+                ] {
+                    assert_eq!(thread_pipeline(JOB, shape).unwrap(), want, "{shape:?}");
+                    let rt = tokio_runtime(shape.workers);
+                    let got = rt.block_on(tokio_pipeline(JOB, shape, CancellationToken::new()));
+                    assert_eq!(got, Ok(want), "{shape:?}");
+                }
             },
-            Shape {
-                workers: 3,
-                capacity: 4,
-                batch: 64,
-            },
-        ] {
-            assert_eq!(thread_pipeline(JOB, shape).unwrap(), want, "{shape:?}");
-            let rt = tokio_runtime(shape.workers);
-            let got = rt.block_on(tokio_pipeline(JOB, shape, CancellationToken::new()));
-            assert_eq!(got, Ok(want), "{shape:?}");
-        }
+        );
     }
 
     #[test]
     fn trivial_pipelines_agree() {
-        let want: u64 = (1..=10_000).sum();
-        assert_eq!(trivial_unbatched(10_000, 0).unwrap(), want);
-        assert_eq!(trivial_unbatched(10_000, 64).unwrap(), want);
-        assert_eq!(trivial_batched(10_000, 1, 64).unwrap(), want);
+        crate::watchdog::within(
+            "trivial_pipelines_agree",
+            std::time::Duration::from_secs(60),
+            || {
+                let want: u64 = (1..=10_000).sum();
+                assert_eq!(trivial_unbatched(10_000, 0).unwrap(), want);
+                assert_eq!(trivial_unbatched(10_000, 64).unwrap(), want);
+                assert_eq!(trivial_batched(10_000, 1, 64).unwrap(), want);
+            },
+        );
     }
 
     #[test]
     fn cancelling_the_token_stops_an_endless_tokio_pipeline() {
-        let token = CancellationToken::new();
-        let rt = tokio_runtime(2);
-        let job = Job {
-            items: u64::MAX,
-            rounds: 1,
-        };
-        let shape = Shape {
-            workers: 2,
-            capacity: 1,
-            batch: 1,
-        };
-        let running = rt.spawn(tokio_pipeline(job, shape, token.clone()));
-        token.cancel();
-        // `items` is endless: only the token can end it, and every task is joined before it returns.
-        assert_eq!(rt.block_on(running).unwrap(), Err(ContextError::Canceled));
+        crate::watchdog::within(
+            "cancelling_the_token_stops_an_endless_tokio_pipeline",
+            std::time::Duration::from_secs(60),
+            || {
+                let token = CancellationToken::new();
+                let rt = tokio_runtime(2);
+                let job = Job {
+                    items: u64::MAX,
+                    rounds: 1,
+                };
+                let shape = Shape {
+                    workers: 2,
+                    capacity: 1,
+                    batch: 1,
+                };
+                let running = rt.spawn(tokio_pipeline(job, shape, token.clone()));
+                token.cancel();
+                // `items` is endless: only the token can end it, and every task is joined before it returns.
+                assert_eq!(rt.block_on(running).unwrap(), Err(ContextError::Canceled));
+            },
+        );
     }
 }

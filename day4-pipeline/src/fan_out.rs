@@ -30,6 +30,7 @@ where
     U: Send + 'static,
     F: Fn(T) -> U + Send + Sync + 'static,
 {
+    // lab:begin day4/fan-out
     assert!(workers > 0, "fan_out: `workers` must be at least 1, got 0");
     let (out, rx) = p.channel();
     let f = Arc::new(f);
@@ -45,6 +46,7 @@ where
         }),
     );
     rx
+    // lab:end day4/fan-out
 }
 
 /// Like [`fan_out`], but results come out in input order.

@@ -15,7 +15,7 @@
 //! | `errgroup.WithContext` / `g.Wait()`                  | [`Pipeline::new`] / [`Pipeline::wait`]: joins, first error    |
 //! | "send on closed channel" panic                       | impossible: a channel closes only when no `Sender` is left    |
 //! | a blocked goroutine leaks forever                    | a send to a dropped `Receiver` fails; [`Pipeline`]'s `Drop` joins |
-//! | `go test -race`                                      | ThreadSanitizer (`cargo xtask race`)                           |
+//! | `go test -race`                                      | ThreadSanitizer (`cargo xtask race`); loom for the merges (`tests/loom_merge.rs`) |
 //!
 //! Modules, by checklist item:
 //! - three-stage pipeline with typed channels: [`stage`] ([`generate`], [`process`], [`sink`]) on
@@ -23,36 +23,41 @@
 //! - fan-out: [`fan_out()`] (and the order-preserving [`fan_out::fan_out_ordered`], on day 3's
 //!   [`Reorder`](day3_worker_pool::Reorder) buffer);
 //! - fan-in: [`merge`] — the Go shape with day 3's hand-written
-//!   [`WaitGroup`](day3_worker_pool::WaitGroup) (its merge protocol loom-checked in
-//!   `tests/loom_merge.rs`), then the Rust shape;
+//!   [`WaitGroup`](day3_worker_pool::WaitGroup), then the Rust shape; both model-checked as they
+//!   ship by `tests/loom_merge.rs`, on the loom threads and channel of [`sync`];
 //! - cancellation in every stage: [`Stage::send`] / [`Stage::recv`], [`PipelineError`];
-//! - comparisons (sequential, rayon, tokio) and batching: [`compare`], [`batch`], [`work`],
-//!   tables in [`report`];
+//! - batching: [`batch`];
+//! - comparisons (sequential, rayon, tokio), their workload and the measured tables: `compare`,
+//!   `work` and `report`, the day's lab (the `lab` feature, on by default; without it the crate
+//!   links no rayon, tokio or tokio-util);
 //! - the data-flow diagram: [`diagram`].
 
 pub mod batch;
 pub mod diagram;
-pub mod work;
+pub mod merge;
+pub mod pipeline;
+pub mod sync;
 
-// Day 2's `Context` has no `done()` channel under `--cfg loom` (loom models its internals), so
-// everything built on it is compiled only outside loom. The loom model (`tests/loom_merge.rs`)
-// needs none of it: it drives day 3's `WaitGroup` directly.
-#[cfg(not(loom))]
+// Under `--cfg loom` the pipeline and the merges are built on `sync`'s loom types, for the model
+// in `tests/loom_merge.rs`; the rest is compiled only outside loom. The comparisons and the
+// measured tables are the day's lab (the `lab` feature, on by default).
+#[cfg(all(feature = "lab", not(loom)))]
 pub mod compare;
 #[cfg(not(loom))]
 pub mod fan_out;
-#[cfg(not(loom))]
-pub mod merge;
-#[cfg(not(loom))]
-pub mod pipeline;
-#[cfg(not(loom))]
+#[cfg(all(feature = "lab", not(loom)))]
 pub mod report;
 #[cfg(not(loom))]
 pub mod stage;
+// The lab's unit tests run threads; they are bounded by the integration tests' watchdog.
+#[cfg(all(test, feature = "lab", not(loom)))]
+#[path = "../../day3-worker-pool/tests/common/watchdog.rs"]
+mod watchdog;
+#[cfg(feature = "lab")]
+pub mod work;
 
 #[cfg(not(loom))]
 pub use fan_out::fan_out;
-#[cfg(not(loom))]
 pub use pipeline::{BoxError, Counts, Pipeline, PipelineError, Stage, StageCount, Stop};
 #[cfg(not(loom))]
 pub use stage::{generate, process, sink, try_process};

@@ -22,6 +22,7 @@ mod tour {
 
     /// Week 6, Thursday: a generate → process (fan-out) → sink pipeline with cancellation.
     #[derive(Parser, Debug)]
+    #[command(version, about)]
     struct Args {
         /// Short parameters (a second or two in release).
         #[arg(long)]
@@ -43,6 +44,12 @@ mod tour {
         );
     }
 
+    /// The stop-short and cancel runs lose items at the stop: say where each one was.
+    fn show_where_items_went(run: &DemoRun) {
+        println!("Where the generated items went (the rows add up to the first):\n");
+        println!("{}", run.where_items_went());
+    }
+
     pub(super) fn main() {
         let args = Args::parse();
         let workers = args.workers.map_or_else(cores, |w| w as usize);
@@ -58,13 +65,17 @@ mod tour {
 
         println!("## 2. Stop short: endless input, the sink takes 10 items and returns\n");
         println!("Its Receiver is dropped, so every upstream send fails and each stage returns.\n");
-        show(&demo(&Context::background(), u64::MAX, workers, 10));
+        let stopped = demo(&Context::background(), u64::MAX, workers, 10);
+        show(&stopped);
+        show_where_items_went(&stopped);
 
         println!("## 3. Cancel: endless input, the context's deadline is 50 ms away\n");
         println!("done() fires and every stage's next select! picks it, even mid-send.\n");
         let (ctx, _cancel) =
             Context::with_timeout(&Context::background(), Duration::from_millis(50));
-        show(&demo(&ctx, u64::MAX, workers, u64::MAX));
+        let cancelled = demo(&ctx, u64::MAX, workers, u64::MAX);
+        show(&cancelled);
+        show_where_items_went(&cancelled);
 
         println!("The measured tables (sequential vs rayon vs tokio, batching, channel capacity):");
         println!("`cargo run --release -p day4-pipeline --example day4-measure`.");

@@ -18,16 +18,18 @@
 use std::error::Error;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::AtomicU64;
-use std::sync::atomic::AtomicUsize;
+use std::sync::PoisonError;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::{Receiver, Sender, bounded, select_biased};
+#[cfg(not(loom))]
+use crossbeam_channel::select_biased;
 use day1_sync_atomic::measure::Table;
 use day2_context::{CancelHandle, Context, ContextError};
 use day3_worker_pool::JobPanicked;
+
+use crate::sync::channel::{Receiver, Sender, bounded};
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::{Arc, AtomicU64, AtomicUsize, Mutex};
 
 /// The error type a fallible stage may return: anything that is an error and can cross threads.
 pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
@@ -378,15 +380,24 @@ impl Stage {
     /// # Errors
     /// [`Stop::Done`] or [`Stop::OutputClosed`] as above.
     pub fn send<T>(&mut self, out: &Sender<T>, item: T) -> Result<(), Stop> {
-        select_biased! {
-            recv(self.ctx.done()) -> _ => Err(Stop::Done(done_error(&self.ctx))),
-            send(out, item) -> sent => match sent {
-                Ok(()) => {
-                    self.sent += 1;
-                    Ok(())
-                }
-                Err(_) => Err(Stop::OutputClosed),
-            },
+        #[cfg(not(loom))]
+        let sent = select_biased! {
+            recv(self.ctx.done()) -> _ => return Err(Stop::Done(done_error(&self.ctx))),
+            send(out, item) -> sent => sent,
+        };
+        // Under loom the context has no `done()` channel to select on: it is checked first, as
+        // `select_biased!` would, but cannot interrupt a send that blocks. The models never cancel.
+        #[cfg(loom)]
+        let sent = match self.ctx.err() {
+            Some(e) => return Err(Stop::Done(e)),
+            None => out.send(item),
+        };
+        match sent {
+            Ok(()) => {
+                self.sent += 1;
+                Ok(())
+            }
+            Err(_) => Err(Stop::OutputClosed),
         }
     }
 
@@ -396,20 +407,26 @@ impl Stage {
     /// # Errors
     /// [`Stop::Done`] or [`Stop::InputClosed`] as above.
     pub fn recv<T>(&mut self, input: &Receiver<T>) -> Result<T, Stop> {
-        select_biased! {
-            recv(self.ctx.done()) -> _ => Err(Stop::Done(done_error(&self.ctx))),
-            recv(input) -> item => {
-                let item = item.map_err(|_| Stop::InputClosed)?;
-                self.received += 1;
-                Ok(item)
-            }
-        }
+        #[cfg(not(loom))]
+        let item = select_biased! {
+            recv(self.ctx.done()) -> _ => return Err(Stop::Done(done_error(&self.ctx))),
+            recv(input) -> item => item,
+        };
+        // Under loom: checked first, cannot interrupt a blocked receive (see `send`).
+        #[cfg(loom)]
+        let item = match self.ctx.err() {
+            Some(e) => return Err(Stop::Done(e)),
+            None => input.recv(),
+        };
+        let item = item.map_err(|_| Stop::InputClosed)?;
+        self.received += 1;
+        Ok(item)
     }
 
     /// Publishes the counts and turns the outcome into the pipeline's first error, if it is one.
     fn finish(
         &self,
-        outcome: thread::Result<Result<(), Stop>>,
+        outcome: std::thread::Result<Result<(), Stop>>,
         shared: &Shared,
         cancel: &CancelHandle,
     ) {
@@ -495,6 +512,7 @@ impl fmt::Debug for Counts {
 }
 
 /// The error of a context whose `done()` fired.
+#[cfg(not(loom))]
 fn done_error(ctx: &Context) -> ContextError {
     ctx.err()
         .expect("Context contract: done() is disconnected only after err() is set")

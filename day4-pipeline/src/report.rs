@@ -279,6 +279,45 @@ pub struct DemoRun {
     pub live_after_wait: usize,
 }
 
+impl DemoRun {
+    /// Where every item the generator sent ended up, from the exact per-stage counts of this
+    /// linear pipeline (generate → process → sink): taken by the sink, or lost at the stop in one
+    /// of three places — the `generate → process` buffer (sent, never received), a worker's hand
+    /// (received by `process`, its result never sent: the send failed or was cancelled), or the
+    /// `process → sink` buffer (sent, never received). The rows add up to the items generated.
+    ///
+    /// # Panics
+    /// Panics if the counts are not those of [`demo`]'s three stages.
+    pub fn where_items_went(&self) -> Table {
+        let rows = self.counts.snapshot();
+        let [generate, process, sink] = &rows[..] else {
+            panic!("where_items_went: expected the demo's three stages, got {rows:?}");
+        };
+        let mut table = Table::new(["items", "count", "where"]);
+        let mut row = |what: &str, count: u64, place: &str| {
+            table.row([what.to_owned(), count.to_string(), place.to_owned()]);
+        };
+        row("generated", generate.sent, "sent by `generate`");
+        row(
+            "left in the first buffer",
+            generate.sent - process.received,
+            "sent by `generate`, never received; dropped with the channel",
+        );
+        row(
+            "in a worker's hand",
+            process.received - process.sent,
+            "received by `process`; its result never sent (the send failed or was cancelled)",
+        );
+        row(
+            "left in the second buffer",
+            process.sent - sink.received,
+            "sent by `process`, never received; dropped with the channel",
+        );
+        row("taken", sink.received, "received by the sink");
+        table
+    }
+}
+
 /// The binary's pipeline (see [`DIAGRAM`](crate::diagram::DIAGRAM)): generate `0..items` →
 /// `spin` fanned out to `workers` → sink taking at most `take` items (at least one), under `ctx`.
 pub fn demo(ctx: &Context, items: u64, workers: usize, take: u64) -> DemoRun {
@@ -301,5 +340,47 @@ pub fn demo(ctx: &Context, items: u64, workers: usize, take: u64) -> DemoRun {
         live_after_wait: counts.live_threads(),
         counts,
         result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stopping short: every generated item is in exactly one row, a worker holds at most one
+    /// item, and a buffer at most the pipeline's capacity (64).
+    #[test]
+    fn stop_short_accounts_for_every_generated_item() {
+        crate::watchdog::within(
+            "stop_short_accounts_for_every_generated_item",
+            std::time::Duration::from_secs(60),
+            || {
+                let run = demo(&Context::background(), u64::MAX, 2, 10);
+                assert!(run.result.is_ok(), "{:?}", run.result);
+                assert_eq!(run.taken, 10);
+                let table = run.where_items_went().to_string();
+                let count = |label: &str| -> u64 {
+                    let line = table
+                        .lines()
+                        .find(|l| l.starts_with(&format!("| {label} |")))
+                        .unwrap_or_else(|| panic!("no row `{label}` in\n{table}"));
+                    line.split('|').nth(2).unwrap().trim().parse().unwrap()
+                };
+                let (generated, first, in_hand, second, taken) = (
+                    count("generated"),
+                    count("left in the first buffer"),
+                    count("in a worker's hand"),
+                    count("left in the second buffer"),
+                    count("taken"),
+                );
+                assert_eq!(taken, 10, "{table}");
+                assert_eq!(generated, first + in_hand + second + taken, "{table}");
+                assert!(in_hand <= 2, "two workers hold at most two items\n{table}");
+                assert!(
+                    first <= 64 && second <= 64,
+                    "a buffer holds at most 64\n{table}"
+                );
+            },
+        );
     }
 }

@@ -24,6 +24,7 @@ where
     I: IntoIterator + Send + 'static,
     I::Item: Send + 'static,
 {
+    // lab:begin day4/generate
     let (out, rx) = p.channel();
     p.spawn("generate", move |stage| {
         for item in items {
@@ -32,6 +33,7 @@ where
         Ok(())
     });
     rx
+    // lab:end day4/generate
 }
 
 /// Stage 2: applies `f` to every input item and sends the result (the blog's `sq`).
@@ -55,6 +57,7 @@ where
     E: Into<BoxError>,
     F: FnMut(T) -> Result<U, E> + Send + 'static,
 {
+    // lab:begin day4/process
     let (out, rx) = p.channel();
     p.spawn("process", move |stage| {
         loop {
@@ -64,6 +67,7 @@ where
         }
     });
     rx
+    // lab:end day4/process
 }
 
 /// Stage 3: hands every item to `f` on the calling thread until the input closes, `f` returns
@@ -75,6 +79,7 @@ pub fn sink<T, F>(p: &Pipeline, input: Receiver<T>, mut f: F)
 where
     F: FnMut(T) -> ControlFlow<()>,
 {
+    // lab:begin day4/sink
     p.run_here("sink", move |stage| {
         loop {
             let item = stage.recv(&input)?;
@@ -83,4 +88,5 @@ where
             }
         }
     });
+    // lab:end day4/sink
 }

@@ -1,124 +1,89 @@
-//! Loom model of the fan-in protocol of `merge::m1_waitgroup`, built on day 3's `WaitGroup`.
+//! Loom models of the fan-in merges that ship: `merge::m1_waitgroup::merge` (the blog's shape, with
+//! day 3's `WaitGroup` and a closer thread) and `merge::m2_last_sender::merge` (the last `Sender`
+//! dropped closes the output).
 //!
-//! The model keeps the merge's protocol and replaces the crossbeam channel (which loom cannot see)
-//! with what the protocol touches: the items sent and the number of live `Sender`s, under a loom
-//! `Mutex`; the output is closed when that number reaches 0. As in `m1_waitgroup`, each forwarder
-//! binds its `WaitGroup` clone first and its `Sender` second, so the `Sender` is dropped before the
-//! clone; the closer `wait()`s, then drops the original `Sender`. Loom explores every interleaving
-//! and checks that no forwarder sends after the close (Go's "send on closed channel"), that the
-//! closer's `Sender` is the last one (the output closes exactly at Go's `close(out)`), and that the
-//! closer sees every item in each input's order. Day 3's own model (`tests/loom_wait_group.rs`)
-//! checks the `WaitGroup` alone.
+//! Under `--cfg loom` the crate builds its `Pipeline`, its stage threads and its channels on
+//! loom's primitives (`src/sync.rs`; the channel is a loom `Mutex` + `Condvar` channel with
+//! crossbeam's closing rule), and day 3's `WaitGroup` is built on loom's lock and condvar. So the
+//! merge functions below are the shipped source, run under a model checker. Each model drains the
+//! merged output on the main thread until it is disconnected, then joins the stage threads, and
+//! checks in every interleaving that:
+//! - the output closes: a forwarder that never signals the `WaitGroup`, or a closer that never
+//!   drops its `Sender`, leaves every thread blocked, which loom reports as a deadlock;
+//! - it closes only after every item of every input came out, each input's items in their order:
+//!   a forwarder that stops early loses items, two forwarders on one input reorder them.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p day4-pipeline --test loom_merge`
 #![cfg(loom)]
 
-use day3_worker_pool::WaitGroup;
-use loom::sync::{Arc, Mutex};
-use loom::thread;
+use day2_context::Context;
+use day4_pipeline::Pipeline;
+use day4_pipeline::merge::{m1_waitgroup, m2_last_sender};
+use day4_pipeline::sync::channel::{Receiver, bounded};
 
-/// The output channel as the protocol sees it.
-#[derive(Debug, Default)]
-struct Output {
-    items: Vec<u32>,
-    /// Live `Sender`s; 0 means closed.
-    senders: usize,
-}
+type Merge = fn(&Pipeline, Vec<Receiver<u32>>) -> Receiver<u32>;
 
-/// A `Sender` of the modelled output: cloning and dropping count, as crossbeam's do.
-#[derive(Debug)]
-struct Sender(Arc<Mutex<Output>>);
+const MERGES: [(&str, Merge); 2] = [
+    ("m1_waitgroup", m1_waitgroup::merge),
+    ("m2_last_sender", m2_last_sender::merge),
+];
 
-impl Sender {
-    /// The original `Sender` of a new output, and a handle to inspect it.
-    fn channel() -> (Sender, Arc<Mutex<Output>>) {
-        let output = Arc::new(Mutex::new(Output {
-            items: Vec::new(),
-            senders: 1,
-        }));
-        (Sender(Arc::clone(&output)), output)
+/// An input channel that already holds `items` and is closed (its only `Sender` dropped).
+fn closed_input(items: &[u32]) -> Receiver<u32> {
+    let (tx, rx) = bounded(items.len().max(1));
+    for &item in items {
+        tx.send(item).expect("the receiver is alive");
     }
+    rx
+}
 
-    fn send(&self, item: u32) {
-        let mut out = self.0.lock().unwrap();
-        assert!(out.senders > 0, "send on closed channel");
-        out.items.push(item);
+/// Runs `merge` over `inputs` in a pipeline whose channels hold one item (so a forwarder blocks
+/// until the main thread takes the previous one), drains the output until it is disconnected and
+/// joins every stage thread. Returns the items in the order they came out.
+fn run(merge: Merge, inputs: &[&[u32]]) -> Vec<u32> {
+    let p = Pipeline::new(&Context::background(), 1);
+    let merged = merge(&p, inputs.iter().map(|items| closed_input(items)).collect());
+    let mut got = Vec::new();
+    while let Ok(item) = merged.recv() {
+        got.push(item);
     }
-
-    /// How many `Sender`s are alive, this one included.
-    fn live(&self) -> usize {
-        self.0.lock().unwrap().senders
-    }
+    p.wait().expect("no stage fails or is cancelled here");
+    got
 }
 
-impl Clone for Sender {
-    fn clone(&self) -> Self {
-        self.0.lock().unwrap().senders += 1;
-        Sender(Arc::clone(&self.0))
-    }
-}
-
-impl Drop for Sender {
-    fn drop(&mut self) {
-        self.0.lock().unwrap().senders -= 1;
-    }
-}
-
-/// A forwarder of `m1_waitgroup::merge`: `defer wg.Done()` bound first, then the `Sender`.
-fn forwarder(token: WaitGroup, out: Sender, items: Vec<u32>) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let _done = token;
-        let out = out;
-        for item in items {
-            out.send(item);
-        }
-    })
-}
-
-/// The closer: `wg.Wait(); close(out)`. Returns what the output holds once it is closed.
-fn close_after_wait(wg: WaitGroup, out: Sender, output: &Mutex<Output>) -> Vec<u32> {
-    wg.wait();
-    assert_eq!(
-        out.live(),
-        1,
-        "wait returned while a forwarder still held a Sender"
-    );
-    drop(out); // close(out)
-    let output = output.lock().unwrap();
-    assert_eq!(output.senders, 0, "the closer's Sender was the last one");
-    output.items.clone()
-}
-
-/// Two forwarders, the closer on the main thread: every item arrives before the close.
+/// Two inputs of one item each: two forwarders (and m1's closer) race the main thread.
+///
+/// Four threads: explored with at most 2 preemptions (or `LOOM_MAX_PREEMPTIONS`, if lower),
+/// seconds instead of many minutes at 3; the one-input models below run at the bound given.
 #[test]
-fn closer_closes_only_after_every_forwarder_is_done() {
-    loom::model(|| {
-        let wg = WaitGroup::new();
-        let (out, output) = Sender::channel();
-        let forwarders: Vec<_> = (0..2u32)
-            .map(|i| forwarder(wg.clone(), out.clone(), vec![i]))
-            .collect();
-        let mut items = close_after_wait(wg, out, &output);
-        items.sort_unstable();
-        assert_eq!(items, [0, 1]);
-        forwarders.into_iter().for_each(|f| f.join().unwrap());
-    });
+fn two_inputs_every_item_out_then_closed() {
+    for (name, merge) in MERGES {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(model.preemption_bound.map_or(2, |bound| bound.min(2)));
+        model.check(move || {
+            let mut got = run(merge, &[&[1], &[2]]);
+            got.sort_unstable();
+            assert_eq!(got, [1, 2], "{name}: an item was lost or duplicated");
+        });
+    }
 }
 
-/// One forwarder sending twice, the closer on a thread of its own: the input's order is kept and
-/// nothing is lost, whichever thread runs first.
+/// One input of two items: its order is kept, and the output closes only after both.
 #[test]
-fn a_forwarder_sending_twice_still_finishes_before_the_close() {
-    loom::model(|| {
-        let wg = WaitGroup::new();
-        let (out, output) = Sender::channel();
-        let forwarder = forwarder(wg.clone(), out.clone(), vec![1, 2]);
-        let closer = thread::spawn(move || close_after_wait(wg, out, &output));
-        assert_eq!(
-            closer.join().unwrap(),
-            [1, 2],
-            "per-input order kept, nothing lost"
-        );
-        forwarder.join().unwrap();
-    });
+fn one_input_keeps_its_order_and_closes_after_the_last_item() {
+    for (name, merge) in MERGES {
+        loom::model(move || {
+            assert_eq!(run(merge, &[&[1, 2]]), [1, 2], "{name}");
+        });
+    }
+}
+
+/// No input at all: the output closes at once (m1's closer waits on its own token only).
+#[test]
+fn no_input_closes_at_once() {
+    for (name, merge) in MERGES {
+        loom::model(move || {
+            assert_eq!(run(merge, &[]), Vec::<u32>::new(), "{name}");
+        });
+    }
 }

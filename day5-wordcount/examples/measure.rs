@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p day5-wordcount --example day5-measure [-- --quick] [-- --gib 1]
+//!     [-- --soak SECS] [-- --server-only]
 //! ```
 //!
 //! Inputs, written once under `target/wordcount-corpus/` (regenerated when their size is wrong):
@@ -23,6 +24,11 @@
 //! `--gib N` adds the memory check: an N GiB generated file counted with `--jobs` = cores; the peak
 //! resident memory must stay under 64 MiB plus the distinct-word tables.
 //!
+//! Then the server under load (`shared/load.rs`): `day5-wordcount serve` in a child process
+//! (`--as-server`) on 127.0.0.1, 1, 8 and 64 clients with 64 KiB and 8 MiB bodies, beside the CLI on
+//! the same bytes. `--soak SECS` adds a soak at saturation with disconnecting and slow clients;
+//! `--server-only` skips the CLI tables.
+//!
 //! Tables go to standard output (Markdown); progress to standard error.
 
 use std::fs;
@@ -30,6 +36,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
+
+#[path = "shared/load.rs"]
+mod load;
 
 use day1_sync_atomic::measure::{Sample, Table, measure, median};
 use day2_context::Context;
@@ -59,9 +68,26 @@ fn main() -> io::Result<()> {
                 Err(io::Error::other("the tool failed"))
             };
         }
+        Some("--as-server") => {
+            // `day5-wordcount serve …`, the server the load table drives.
+            let status = day5_wordcount::server::main_from(args[1..].iter().map(Into::into));
+            return if status == ExitCode::SUCCESS {
+                Ok(())
+            } else {
+                Err(io::Error::other("the server failed"))
+            };
+        }
         _ => {}
     }
     let quick = args.iter().any(|a| a == "--quick");
+    let soak: Option<u64> = args.iter().position(|a| a == "--soak").map(|i| {
+        args.get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .expect("--soak needs a whole number of seconds")
+    });
+    if args.iter().any(|a| a == "--server-only") {
+        return server_tables(quick, soak);
+    }
     let gib: Option<u64> = args.iter().position(|a| a == "--gib").map(|i| {
         args.get(i + 1)
             .and_then(|s| s.parse().ok())
@@ -163,6 +189,177 @@ fn main() -> io::Result<()> {
         println!();
         memory_check(&dir, gib, cores)?;
     }
+    println!();
+    server_tables(quick, soak)
+}
+
+/// The server under load (`shared/load.rs`): 1, 8 and 64 clients with 64 KiB and 8 MiB bodies,
+/// beside the CLI on the same 8 MiB; then, with `--soak SECS`, a soak at saturation with
+/// disconnecting and slow clients mixed in.
+fn server_tables(quick: bool, soak: Option<u64>) -> io::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = PathBuf::from(CORPUS_DIR);
+    fs::create_dir_all(&dir)?;
+    let big = bytes::Bytes::from(Corpus::generate(42, 8 << 20));
+    let small = big.slice(..64 << 10);
+    let file = dir.join("server-body-8mib.txt");
+    write_if_changed(&file, &big)?;
+    let runs = if quick { 3 } else { 5 };
+    eprintln!("server: the CLI on the same 8 MiB …");
+    let (cli, _) = run_child(&tool_args(2, std::slice::from_ref(&file)), runs)?;
+    let cli_mb_s = big.len() as f64 / 1e6 / cli.wall.as_secs_f64();
+    let cli_mb_cpu = big.len() as f64 / 1e6 / cli.cpu.as_secs_f64();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = load::ServerChild::spawn(&me(), cores, 64)?;
+    println!(
+        "Server: `day5-wordcount serve --jobs {cores} --queue 64` in a child process on 127.0.0.1; clients: tokio + reqwest in this process, each posting its body back to back (`?top=10`), bounded by a request count and a time. MB/s = body bytes answered 200 / wall; server CPU from `/proc/<pid>/stat`; peak RSS = the server's `VmHWM`, reset before each row. The CLI, `--jobs 2` on the same 8 MiB in a file (median of {runs}): {cli_mb_s:.0} MB/s, {cli_mb_cpu:.0} MB per CPU-second."
+    );
+    println!();
+    let mut table = Table::new([
+        "body",
+        "clients",
+        "requests",
+        "200",
+        "503",
+        "req/s",
+        "MB/s",
+        "p50 ms",
+        "p99 ms",
+        "server CPU s",
+        "MB / server CPU-s",
+        "% of CLI per CPU-s",
+        "peak RSS MiB",
+    ]);
+    let time = Duration::from_secs(if quick { 2 } else { 6 });
+    for (label, body, max) in [("64 KiB", &small, 4000), ("8 MiB", &big, 160)] {
+        for clients in [1, 8, 64] {
+            eprintln!("server: {label} × {clients} clients …");
+            server.reset_peak();
+            let cpu0 = server.cpu();
+            let run = runtime.block_on(load::drive(server.addr, clients, body.clone(), max, time));
+            let cpu = server.cpu().saturating_sub(cpu0).as_secs_f64();
+            let mb = run.bytes_ok as f64 / 1e6;
+            table.row([
+                label.to_owned(),
+                clients.to_string(),
+                (run.ok + run.shed + run.partial + run.other).to_string(),
+                run.ok.to_string(),
+                run.shed.to_string(),
+                format!("{:.0}", run.ok as f64 / run.wall.as_secs_f64()),
+                format!("{:.0}", mb / run.wall.as_secs_f64()),
+                format!("{:.1}", run.percentile(0.5).as_secs_f64() * 1e3),
+                format!("{:.1}", run.percentile(0.99).as_secs_f64() * 1e3),
+                format!("{cpu:.2}"),
+                format!("{:.0}", mb / cpu),
+                format!("{:.0}", mb / cpu / cli_mb_cpu * 100.0),
+                format!("{:.1}", mib(server.peak_rss())),
+            ]);
+        }
+    }
+    print!("{table}");
+    println!();
+    println!("Server's summary at SIGTERM: `{}`", server.stop()?);
+    if let Some(secs) = soak {
+        println!();
+        soak_table(&runtime, &big, &small, cores, secs)?;
+    }
+    Ok(())
+}
+
+/// `secs` seconds at saturation: 48 clients posting 64 KiB and 8 MiB bodies into `--queue 16`
+/// (so some are shed), plus a client hanging up mid-body and a client trickling its body under a
+/// 1 s deadline, each in a loop; the server's RSS sampled every second.
+fn soak_table(
+    runtime: &tokio::runtime::Runtime,
+    big: &bytes::Bytes,
+    small: &bytes::Bytes,
+    cores: usize,
+    secs: u64,
+) -> io::Result<()> {
+    let server = load::ServerChild::spawn(&me(), cores, 16)?;
+    let addr = server.addr;
+    let time = Duration::from_secs(secs);
+    let (disconnects, trickles, small_run, big_run, rss) = runtime.block_on(async {
+        let end = std::time::Instant::now() + time;
+        let small_run = tokio::spawn(load::drive(addr, 40, small.clone(), u64::MAX, time));
+        let big_run = tokio::spawn(load::drive(addr, 8, big.clone(), u64::MAX, time));
+        let part = small.clone();
+        let disconnects = tokio::spawn(async move {
+            let mut n = 0u64;
+            while std::time::Instant::now() < end {
+                if load::disconnect(addr, &part).await.is_ok() {
+                    n += 1;
+                }
+            }
+            n
+        });
+        let trickles = tokio::spawn(async move {
+            let mut lines = Vec::new();
+            while std::time::Instant::now() < end {
+                lines.push(load::trickle(addr).await.unwrap_or_else(|e| e.to_string()));
+            }
+            lines
+        });
+        let mut rss = Vec::new();
+        while std::time::Instant::now() < end {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            rss.push(server.rss());
+        }
+        (
+            disconnects.await.expect("no panic"),
+            trickles.await.expect("no panic"),
+            small_run.await.expect("no panic"),
+            big_run.await.expect("no panic"),
+            rss,
+        )
+    });
+    let trickled_ok = trickles.iter().filter(|l| l.contains(" 200 ")).count();
+    let trickled_shed = trickles.iter().filter(|l| l.contains(" 503 ")).count();
+    let summary = server.stop()?;
+    println!(
+        "Soak: {secs} s at saturation, `serve --jobs {cores} --queue 16`: 40 clients × 64 KiB and 8 clients × 8 MiB back to back, one client hanging up mid-body in a loop, one trickling a word every 20 ms under `?timeout=1s` in a loop."
+    );
+    println!();
+    let mut table = Table::new(["clients", "requests", "200", "200 partial", "503", "other"]);
+    for (name, run) in [("64 KiB × 40", &small_run), ("8 MiB × 8", &big_run)] {
+        table.row([
+            name.to_owned(),
+            (run.ok + run.partial + run.shed + run.other).to_string(),
+            run.ok.to_string(),
+            run.partial.to_string(),
+            run.shed.to_string(),
+            run.other.to_string(),
+        ]);
+    }
+    table.row([
+        "trickling, 1 s deadline".to_owned(),
+        trickles.len().to_string(),
+        "–".to_owned(),
+        trickled_ok.to_string(),
+        trickled_shed.to_string(),
+        (trickles.len() - trickled_ok - trickled_shed).to_string(),
+    ]);
+    table.row([
+        "hanging up mid-body".to_owned(),
+        disconnects.to_string(),
+        "–".to_owned(),
+        "–".to_owned(),
+        "–".to_owned(),
+        "–".to_owned(),
+    ]);
+    print!("{table}");
+    let at = |f: f64| {
+        rss.get(((rss.len() as f64 - 1.0) * f) as usize)
+            .map_or(0.0, |&b| mib(b))
+    };
+    println!();
+    println!(
+        "Server RSS (MiB) at 10 % / 50 % / 100 % of the soak: {:.1} / {:.1} / {:.1}; max {:.1}. Summary at SIGTERM: `{summary}`",
+        at(0.1),
+        at(0.5),
+        at(1.0),
+        rss.iter().copied().max().map_or(0.0, mib)
+    );
     Ok(())
 }
 

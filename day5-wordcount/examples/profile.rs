@@ -14,23 +14,26 @@ mod profiling;
 
 use std::path::PathBuf;
 
+use clap::Parser;
+
+/// CPU profile of the word counter: a flame graph and a pprof profile.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Size of the generated corpus, in MB.
+    #[arg(default_value_t = 40)]
+    megabytes: usize,
+    /// Where to write `flamegraph.svg` and `profile.pb` [default: target/wordcount-profile].
+    out_dir: Option<PathBuf>,
+}
+
 fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let megabytes: usize = match args.next() {
-        Some(s) => s
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("MEGABYTES {s:?}: {e}")))?,
-        None => 40,
-    };
-    let out_dir = args.next().map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../target/wordcount-profile"
-            ))
-        },
-        PathBuf::from,
-    );
+    let Args { megabytes, out_dir } = Args::parse();
+    let out_dir = out_dir.unwrap_or_else(|| {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/wordcount-profile"
+        ))
+    });
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!("profiling: {megabytes} MB counted 3 times with --jobs {jobs} …");
     let files = profiling::profile(megabytes << 20, 3, jobs, &out_dir)?;

@@ -23,9 +23,20 @@
 //! 2. Its last `undecided` bytes (0, 1 or 2) are a prefix of a multi-byte white-space character
 //!    that the chunk ended inside; the next chunk decides whether they end the word or belong to it.
 //!
-//! A word longer than [`LONG_WORD`] (a 100 MB line without white space) is never copied: its bytes
-//! grow `pending` by an eighth at a time and become the map's key in place (lower-cased in place when
-//! it is ASCII; a non-ASCII one is lower-cased into one new string of about its size).
+//! 3. `skipping` is set while the word in progress is longer than `max_word`: then `pending` holds
+//!    only the undecided bytes, and the word is dropped when it ends.
+//!
+//! # Words longer than `--max-word`
+//!
+//! Go's `bufio.Scanner` stops at a token longer than its buffer ("token too long"). Here a word
+//! longer than `max_word` bytes ([`DEFAULT_MAX_WORD`], 1 MiB, by default) is not counted: its bytes
+//! are skipped up to the next white space, the rest of the input is counted as usual, and
+//! [`overlong`](ChunkCounter::overlong) tells where the first such word started and how many there
+//! were. So memory stays bounded on any input, also one without white space (`/dev/zero`).
+//!
+//! A word of at least [`LONG_WORD`] bytes (with `--max-word` raised above it) is never copied: its
+//! bytes grow `pending` by an eighth at a time and become the map's key in place (lower-cased in
+//! place when it is ASCII; a non-ASCII one is lower-cased into one new string).
 
 use crate::counts::{INLINE, ShortWord, WordCounts};
 use crate::words::{
@@ -36,15 +47,81 @@ use crate::words::{
 /// Words at least this long are counted without the copy through the scratch buffer.
 pub const LONG_WORD: usize = 1 << 20;
 
+/// The default longest word, in bytes of input (`--max-word`): 1 MiB.
+pub const DEFAULT_MAX_WORD: usize = 1 << 20;
+
+/// A streaming word counter: fed chunks of any size, then finished, or discarded when the input
+/// was cut short. [`ChunkCounter`] counts Go's words, [`LetterCounter`](crate::letters::LetterCounter)
+/// `--letters` words.
+pub trait Tokenizer {
+    /// Counts every word of `chunk` that ends inside it into `counts` and keeps the unfinished one.
+    fn feed(&mut self, chunk: &[u8], counts: &mut WordCounts);
+    /// End of input: counts the word in progress, if any.
+    fn finish(&mut self, counts: &mut WordCounts);
+    /// Drops the word in progress without counting it (the input was cut short: the word might be
+    /// the front of a longer one).
+    fn discard(&mut self);
+    /// The words skipped so far for being longer than the limit.
+    fn overlong(&self) -> Option<Overlong>;
+}
+
+/// Words skipped for being longer than `--max-word`: where the first one starts, and how many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overlong {
+    /// The input offset, in bytes, of the first skipped word.
+    pub first: u64,
+    /// How many words were skipped.
+    pub count: u64,
+}
+
+impl Overlong {
+    /// Adds a skipped word starting at offset `at` to `seen`.
+    pub fn record(seen: &mut Option<Overlong>, at: u64) {
+        *seen = Overlong::merge(
+            *seen,
+            Some(Overlong {
+                first: at,
+                count: 1,
+            }),
+        );
+    }
+
+    /// Two records as one (of two pieces of a file, say): the earliest offset, the counts added.
+    pub fn merge(a: Option<Overlong>, b: Option<Overlong>) -> Option<Overlong> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Overlong {
+                first: a.first.min(b.first),
+                count: a.count + b.count,
+            }),
+            (one, None) | (None, one) => one,
+        }
+    }
+}
+
 /// Counts the words of a byte stream fed in chunks of any size, including 1 byte.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ChunkCounter {
     /// The word in progress (invariant 1).
     pending: Vec<u8>,
     /// How many bytes at the end of `pending` are an undecided white-space prefix (invariant 2).
     undecided: usize,
+    /// Whether the word in progress is longer than `max_word` and being skipped (invariant 3).
+    skipping: bool,
+    /// The longest word counted, in bytes of input.
+    max_word: usize,
+    /// The input offset of the next byte to be fed (of the current chunk's first, during `feed`).
+    offset: u64,
+    /// The input offset of the first byte of `pending`.
+    pending_start: u64,
+    overlong: Option<Overlong>,
     /// Scratch space for the lower-cased word, reused for every word.
     lower: String,
+}
+
+impl Default for ChunkCounter {
+    fn default() -> Self {
+        ChunkCounter::with_max_word(DEFAULT_MAX_WORD, 0)
+    }
 }
 
 /// Where the word starting at some index of a chunk ends.
@@ -56,13 +133,39 @@ enum WordEnd {
 }
 
 impl ChunkCounter {
-    /// A counter with nothing pending.
+    /// A counter with nothing pending that skips words longer than [`DEFAULT_MAX_WORD`].
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A counter that skips words longer than `max_word` bytes (at least 1); `offset` is the input
+    /// offset of the first byte it will be fed, for [`overlong`](Self::overlong).
+    pub fn with_max_word(max_word: usize, offset: u64) -> Self {
+        ChunkCounter {
+            pending: Vec::new(),
+            undecided: 0,
+            skipping: false,
+            max_word: max_word.max(1),
+            offset,
+            pending_start: offset,
+            overlong: None,
+            lower: String::new(),
+        }
+    }
+
+    /// The words skipped so far for being longer than the limit.
+    pub fn overlong(&self) -> Option<Overlong> {
+        self.overlong
+    }
+
     /// Counts every word of `chunk` that ends inside it into `counts` and keeps the unfinished one.
     pub fn feed(&mut self, chunk: &[u8], counts: &mut WordCounts) {
+        self.feed_here(chunk, counts);
+        self.offset += chunk.len() as u64;
+    }
+
+    /// [`feed`](Self::feed), with `offset` at the chunk's first byte.
+    fn feed_here(&mut self, chunk: &[u8], counts: &mut WordCounts) {
         let mut i = 0;
         if self.undecided > 0 {
             match self.decide_pending_space(chunk) {
@@ -73,7 +176,12 @@ impl ChunkCounter {
                     self.count_pending(counts);
                     i = consumed;
                 }
-                Decided::Word => self.undecided = 0,
+                Decided::Word => {
+                    self.undecided = 0;
+                    if self.skipping {
+                        self.pending.clear(); // they belong to the word being skipped
+                    }
+                }
                 Decided::NeedMore => {
                     self.pending.extend_from_slice(chunk);
                     self.undecided += chunk.len();
@@ -81,16 +189,16 @@ impl ChunkCounter {
                 }
             }
         }
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() || self.skipping {
             // Still inside the word cut by the previous chunk.
             match word_end(chunk, 0) {
                 WordEnd::At { end, .. } => {
-                    self.extend_pending(&chunk[..end]);
+                    self.extend_pending(&chunk[..end], 0);
                     self.count_pending(counts);
                     i = end;
                 }
                 WordEnd::NotHere { undecided } => {
-                    self.extend_pending(chunk);
+                    self.extend_pending(chunk, undecided);
                     self.undecided = undecided;
                     return;
                 }
@@ -111,11 +219,13 @@ impl ChunkCounter {
     pub fn discard(&mut self) {
         self.pending.clear();
         self.undecided = 0;
+        self.skipping = false;
     }
 
     /// The hot loop over a chunk, from `i`, with nothing pending.
     fn scan(&mut self, chunk: &[u8], mut i: usize, counts: &mut WordCounts) {
         let n = chunk.len();
+        let short = INLINE.min(self.max_word);
         loop {
             // Skip white space (usually none: the fast path below steps over one space byte).
             while i < n {
@@ -134,6 +244,7 @@ impl ChunkCounter {
                     Space::Yes(len) => i += len,
                     Space::No => break,
                     Space::NeedMore => {
+                        self.pending_start = self.offset + i as u64;
                         self.pending.extend_from_slice(&chunk[i..]);
                         self.undecided = n - i;
                         return;
@@ -146,18 +257,23 @@ impl ChunkCounter {
             let start = i;
             let end = skip_ascii_word_bytes(chunk, start);
             // The common case: a short ASCII word ended by an ASCII white-space byte.
-            if end < n && is_ascii_space(chunk[end]) && end - start <= INLINE {
+            if end < n && is_ascii_space(chunk[end]) && end - start <= short {
                 counts.add_short(ShortWord::ascii_lowercase(&chunk[start..], end - start), 1);
                 i = end + 1;
                 continue;
             }
             match word_end(chunk, end) {
                 WordEnd::At { end, ascii } => {
-                    count_word(&chunk[start..], end - start, ascii, &mut self.lower, counts);
+                    if end - start > self.max_word {
+                        Overlong::record(&mut self.overlong, self.offset + start as u64);
+                    } else {
+                        count_word(&chunk[start..], end - start, ascii, &mut self.lower, counts);
+                    }
                     i = end;
                 }
                 WordEnd::NotHere { undecided } => {
-                    self.extend_pending(&chunk[start..]);
+                    self.pending_start = self.offset + start as u64;
+                    self.extend_pending(&chunk[start..], undecided);
                     self.undecided = undecided;
                     return;
                 }
@@ -181,8 +297,20 @@ impl ChunkCounter {
         }
     }
 
-    /// Appends to the word in progress; a long word grows by an eighth, not by doubling.
-    fn extend_pending(&mut self, bytes: &[u8]) {
+    /// Appends to the word in progress, of which the last `undecided` bytes of `bytes` may start
+    /// white space. A word that grows past `max_word` is recorded as overlong and skipped from here
+    /// on: only those undecided bytes are kept. A long word grows by an eighth, not by doubling.
+    fn extend_pending(&mut self, bytes: &[u8], undecided: usize) {
+        if !self.skipping && self.pending.len() + bytes.len() - undecided > self.max_word {
+            Overlong::record(&mut self.overlong, self.pending_start);
+            self.skipping = true;
+        }
+        if self.skipping {
+            self.pending.clear();
+            self.pending
+                .extend_from_slice(&bytes[bytes.len() - undecided..]);
+            return;
+        }
         let len = self.pending.len();
         if len >= LONG_WORD && len + bytes.len() > self.pending.capacity() {
             self.pending.reserve_exact(bytes.len().max(len / 8));
@@ -190,9 +318,20 @@ impl ChunkCounter {
         self.pending.extend_from_slice(bytes);
     }
 
-    /// Counts the word in `pending` (if any) and empties it.
+    /// Counts the word in `pending` (if any; not if it is being skipped) and empties it.
     fn count_pending(&mut self, counts: &mut WordCounts) {
+        if self.skipping {
+            self.skipping = false;
+            self.pending.clear();
+            return;
+        }
         if self.pending.is_empty() {
+            return;
+        }
+        if self.pending.len() > self.max_word {
+            // Undecided bytes that turned out to belong to the word made it too long.
+            Overlong::record(&mut self.overlong, self.pending_start);
+            self.pending.clear();
             return;
         }
         if self.pending.len() < LONG_WORD {
@@ -211,9 +350,29 @@ impl ChunkCounter {
             bytes.make_ascii_lowercase();
             String::from_utf8(bytes).expect("ASCII bytes are valid UTF-8")
         } else {
-            String::from_utf8_lossy(&bytes).to_lowercase()
+            let mut word = String::new();
+            lowercase_into(&bytes, &mut word);
+            word
         };
         counts.add_owned(word.into_boxed_str(), 1);
+    }
+}
+
+impl Tokenizer for ChunkCounter {
+    fn feed(&mut self, chunk: &[u8], counts: &mut WordCounts) {
+        ChunkCounter::feed(self, chunk, counts);
+    }
+
+    fn finish(&mut self, counts: &mut WordCounts) {
+        ChunkCounter::finish(self, counts);
+    }
+
+    fn discard(&mut self) {
+        ChunkCounter::discard(self);
+    }
+
+    fn overlong(&self) -> Option<Overlong> {
+        ChunkCounter::overlong(self)
     }
 }
 
@@ -354,9 +513,37 @@ mod tests {
         let mut input = vec![b'A'; LONG_WORD + 10];
         input.extend_from_slice(b" tail ");
         input.extend(vec![b'a'; LONG_WORD + 10]);
-        let counts = count_chunked(&input, 64 * 1024);
+        let mut counts = WordCounts::new();
+        let mut counter = ChunkCounter::with_max_word(2 * LONG_WORD, 0);
+        for chunk in input.chunks(64 * 1024) {
+            counter.feed(chunk, &mut counts);
+        }
+        counter.finish(&mut counts);
         assert_eq!(counts.len(), 2);
         assert_eq!(counts.get(&"a".repeat(LONG_WORD + 10)), 2);
         assert_eq!(counts.get("tail"), 1);
+        assert_eq!(counter.overlong(), None);
+    }
+
+    /// 32 MiB without white space (as from `/dev/zero`) holds at most `max_word` bytes, and the
+    /// words after it are counted.
+    #[test]
+    fn a_word_without_end_is_skipped_in_bounded_memory() {
+        let chunk = vec![0u8; 128 * 1024];
+        let mut counts = WordCounts::new();
+        let mut counter = ChunkCounter::new();
+        counter.feed(b"first ", &mut counts);
+        for _ in 0..256 {
+            counter.feed(&chunk, &mut counts);
+            assert!(
+                counter.pending.capacity() <= DEFAULT_MAX_WORD + chunk.len(),
+                "{} bytes held",
+                counter.pending.capacity()
+            );
+        }
+        counter.feed(b"\xFF\xFF end", &mut counts);
+        counter.finish(&mut counts);
+        assert_eq!(counts, WordCounts::from_words(["first", "end"]));
+        assert_eq!(counter.overlong(), Some(Overlong { first: 6, count: 1 }));
     }
 }

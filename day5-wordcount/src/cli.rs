@@ -1,4 +1,5 @@
-//! The command line: `day5-wordcount [FILE]... [--top N] [--jobs N] [--timeout DURATION] [--json]`.
+//! The command line: `day5-wordcount [FILE]... [--top N] [--jobs N] [--timeout DURATION] [--json]
+//! [--letters] [--max-word SIZE]`, and `day5-wordcount --quick`, the tour.
 //!
 //! | Go                                        | Rust, here                                    |
 //! |-------------------------------------------|-----------------------------------------------|
@@ -20,18 +21,22 @@ use day2_context::Context;
 use crate::report::{self, Exit};
 use crate::run::{self, Input, Options};
 use crate::source::DEFAULT_CHUNK_SIZE;
+use crate::tour;
 
 const AFTER_HELP: &str = "\
-Words: a word is a run of characters that are not Unicode white space, lower-cased with full
-Unicode case mapping (Go's strings.Fields + strings.ToLower). Invalid UTF-8 never stops the tool:
-each maximal invalid byte sequence inside a word is replaced by U+FFFD.
+Words: exactly Go's strings.Fields + strings.ToLower: a run of characters that are not Unicode white
+space, each character lower-cased on its own (Unicode's simple case mapping: İ -> i, Σ -> σ). Invalid
+UTF-8 never stops the tool: each invalid byte is one U+FFFD, as in Go. With --letters, words are
+Unicode word boundaries (UAX #29) holding a letter or digit, for prose: `|` and `--` are not words,
+`end.` is `end`. A word longer than --max-word is skipped and reported; the rest is counted.
 
 Output: `word count` lines (or JSON with --json) on standard output, most frequent first, ties in
-word order. Errors and the partial-result notice go to standard error.
+word order. Messages go to standard error, one line each, file names quoted.
 
 Exit status:
   0  every input was read and counted
-  1  some input could not be read, or the output could not be written (the other inputs were counted)
+  1  some input could not be read, or held a word longer than --max-word, or the output could not be
+     written (everything else was counted)
   2  usage error
   3  partial result: the --timeout deadline passed or Ctrl-C was pressed (a second Ctrl-C exits at
      once with 130)";
@@ -43,7 +48,8 @@ pub struct Args {
     /// Files to count; with none, or `-`, standard input is read.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// How many of the most frequent words to print.
+    /// How many of the most frequent words to print; 0 prints none (the messages and the exit
+    /// status still tell whether every input was counted).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
     /// Worker threads [default: the number of available CPUs].
@@ -55,13 +61,31 @@ pub struct Args {
     /// Print the result as a JSON array of `{"word", "count"}` objects.
     #[arg(long)]
     pub json: bool,
+    /// Count words by Unicode word boundaries (letters and digits; punctuation is not a word)
+    /// instead of Go's white-space rules: for prose and Markdown.
+    #[arg(long)]
+    pub letters: bool,
+    /// Skip and report any word longer than this (bytes; units allowed: `64KiB`, `1MiB`, `1MB`).
+    /// With --letters, the limit applies to a stretch of text without ASCII white space.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_max_word)]
+    pub max_word: usize,
     /// Bytes per read (a testing knob: the output never depends on it).
     #[arg(long, hide = true, value_name = "BYTES", default_value_t = DEFAULT_CHUNK_SIZE,
           value_parser = parse_chunk_size)]
     pub chunk_size: usize,
-    /// Accepted and ignored, so that `cargo xtask tour` can pass it to every day's binary.
-    #[arg(long, hide = true)]
+    /// The tour (what `cargo xtask tour` runs): count the journal pages under the current
+    /// directory (`journal/*.md`) with --letters and show the top 10.
+    #[arg(long, conflicts_with = "files")]
     pub quick: bool,
+}
+
+fn parse_max_word(s: &str) -> Result<usize, String> {
+    let bytes = parse_size::parse_size(s).map_err(|e| e.to_string())?;
+    match usize::try_from(bytes) {
+        Ok(0) => Err("must be at least 1 byte".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{bytes} bytes does not fit in memory")),
+    }
 }
 
 fn parse_chunk_size(s: &str) -> Result<usize, String> {
@@ -119,7 +143,12 @@ pub fn main_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
         cancel.cancel();
     });
     if let Err(e) = handler {
-        eprintln!("day5-wordcount: warning: Ctrl-C will not give a partial result: {e}");
+        report::warn(format_args!(
+            "warning: Ctrl-C will not give a partial result: {e}"
+        ));
+    }
+    if args.quick {
+        return tour::run(&root);
     }
     run(&root, &args)
 }
@@ -127,6 +156,7 @@ pub fn main_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
 /// Counts `args`' inputs under `parent` (plus `--timeout`), prints the result and the diagnostics,
 /// and returns the exit status.
 pub fn run(parent: &Context, args: &Args) -> ExitCode {
+    // lab:begin day5/timeout
     let (ctx, _deadline) = match args.timeout {
         Some(t) => {
             let (ctx, handle) = Context::with_timeout(parent, t);
@@ -136,21 +166,41 @@ pub fn run(parent: &Context, args: &Args) -> ExitCode {
     };
     let opts = Options {
         chunk_size: args.chunk_size,
+        max_word: args.max_word,
+        letters: args.letters,
         ..Options::new(args.jobs())
     };
     let tally = run::count_inputs(&ctx, &args.inputs(), &opts);
-    for line in report::diagnostics(&tally, args.timeout) {
-        eprintln!("day5-wordcount: {line}");
+    for line in report::diagnostics(&tally, args.timeout, args.max_word) {
+        report::warn(line);
     }
-    let mut exit = Exit::of(&tally);
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    if let Err(e) = report::write_top(&mut out, &tally.counts.top(args.top), args.json) {
-        // `day5-wordcount … | head -3` closing the pipe early is not an error.
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("day5-wordcount: standard output: {e}");
-            exit = exit.worst(Exit::InputFailed);
+    let exit = Exit::of(&tally);
+    let written = report::write_top(
+        &mut io::BufWriter::new(io::stdout().lock()),
+        &tally.counts.top(args.top),
+        args.json,
+    );
+    exit.worst(report::output_status(written)).into()
+    // lab:end day5/timeout
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunked::DEFAULT_MAX_WORD;
+
+    #[test]
+    fn max_word_takes_units_and_defaults_to_one_mib() {
+        let parse = |extra: &[&str]| {
+            let argv = ["day5-wordcount"].iter().chain(extra);
+            Args::try_parse_from(argv).map(|a| a.max_word)
+        };
+        assert_eq!(parse(&[]).unwrap(), DEFAULT_MAX_WORD);
+        assert_eq!(parse(&["--max-word", "64KiB"]).unwrap(), 64 << 10);
+        assert_eq!(parse(&["--max-word", "1MB"]).unwrap(), 1_000_000);
+        assert_eq!(parse(&["--max-word", "7"]).unwrap(), 7);
+        for bad in ["0", "lots", "-1"] {
+            assert!(parse(&["--max-word", bad]).is_err(), "{bad}");
         }
     }
-    exit.into()
 }

@@ -1,7 +1,8 @@
 //! Week 6, Friday: `day5-wordcount`, a concurrent word counter built on the week's pool and context.
 //!
 //! ```text
-//! day5-wordcount [FILE]... [--top N] [--jobs N] [--timeout DURATION] [--json]
+//! day5-wordcount [FILE]... [--top N] [--jobs N] [--timeout DURATION] [--json] [--letters] [--max-word SIZE]
+//! day5-wordcount --quick      # the tour: the journal's pages, counted with --letters
 //! ```
 //!
 //! counts the words of every file (standard input if none, or `-`) on a pool of `--jobs` threads
@@ -37,22 +38,31 @@
 //! - *Merge all maps; print the top 10 sorted by count*: [`counts`] (the map, merge, top N),
 //!   [`report`] (output, diagnostics, exit status).
 //! - *Respect `--timeout`; print a partial result*: [`source`], [`run`], [`report`].
+//! - *Tour*: [`tour`] (`--quick`, what `cargo xtask tour` runs); [`letters`] (`--letters`).
 //! - *Profile*: [`baseline`] (the naive and the optimized sequential counters it is measured
 //!   against), `examples/profile.rs`, `examples/measure.rs`, `benches/count.rs`.
 //!
 //! # Words and invalid UTF-8
 //!
-//! A word is Go's `strings.Fields` + `strings.ToLower`: a maximal run of non-white-space characters
-//! (Unicode `White_Space`), lower-cased with Unicode's full case mapping. Invalid UTF-8 never stops
-//! the tool: each maximal invalid byte sequence inside a word becomes one `U+FFFD` (exactly what
-//! [`String::from_utf8_lossy`] does); see [`words`] for the two small differences from Go.
+//! A word is exactly Go's `strings.Fields` + `strings.ToLower`, so a Go program gets the same counts:
+//! a maximal run of non-white-space characters (Unicode `White_Space`), each character lower-cased
+//! on its own with Unicode's simple case mapping (`İ` → `i`, `Σ` → `σ` everywhere), and each
+//! invalid UTF-8 byte one `U+FFFD`, as Go's `range` reads it. The only difference left is the
+//! Unicode version of the tables (Go 1.19: 13.0.0; Rust: [`char::UNICODE_VERSION`]); see [`words`].
+//!
+//! `--letters` counts prose instead ([`letters`]): words are Unicode word boundaries (UAX #29)
+//! holding a letter or digit, so Markdown's `|` is not a word.
+//!
+//! A word longer than `--max-word` (1 MiB by default) is skipped, like Go's `bufio.Scanner`
+//! stopping at "token too long", but the rest of the input is still counted; standard error names
+//! the input and the offset of the word (see [`chunked`]).
 //!
 //! # Exit status
 //!
 //! | status | meaning |
 //! |-------:|---------|
 //! | 0 | every input was read to its end and counted |
-//! | 1 | some input could not be read (missing, a directory, unreadable, a read error), or standard output failed; every other input was counted |
+//! | 1 | some input could not be read (missing, a directory, unreadable, a read error), or held a word longer than `--max-word`, or standard output failed (full, or a closed pipe, which is not reported); everything else was counted |
 //! | 2 | usage error (unknown flag, bad `--jobs` or `--timeout`) |
 //! | 3 | partial result: the `--timeout` deadline passed or Ctrl-C was pressed; takes precedence over 1 |
 //! | 130 | a second Ctrl-C while the first was being handled |
@@ -63,19 +73,29 @@
 //! # Memory
 //!
 //! Each worker holds one read buffer (128 KiB) and one map; a word cut by a chunk boundary is
-//! carried over. Peak memory is a few MiB plus `--jobs` copies of the distinct-word table, whatever
-//! the input size. One word longer than 1 MiB (a 100 MB line without white space) is accumulated once
-//! and becomes its map key in place (a non-ASCII one needs a second copy while being lower-cased).
+//! carried over, up to `--max-word` bytes. Peak memory is a few MiB plus `--jobs` copies of the
+//! distinct-word table and of the longest word, whatever the input: also on input without white
+//! space (`/dev/zero`), which is skipped in flat memory.
+//!
+//! # Messages
+//!
+//! One line each on standard error, the input named: `standard input`, or the path quoted and
+//! escaped (`"odd\nname.txt"`). A standard error that cannot be written (full, closed) drops the
+//! messages and changes nothing else.
 
 pub mod baseline;
 pub mod chunked;
 pub mod cli;
 pub mod corpus;
 pub mod counts;
+pub mod letters;
 pub mod pieces;
 pub mod report;
 pub mod run;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod source;
+pub mod tour;
 pub mod words;
 
 pub use counts::WordCounts;

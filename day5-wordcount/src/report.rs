@@ -1,10 +1,15 @@
 //! What the tool prints and the status it exits with.
 //!
 //! Standard output holds only the result — `word count` lines, or JSON with `--json` — so it can be
-//! piped into other tools. Everything else goes to standard error: one line per input that could not
-//! be read, and, for a partial run, a summary of which inputs were counted in full, in part, or not
-//! at all.
+//! piped into other tools. Everything else goes to standard error, one line per message with the
+//! input named (a path quoted, see [`Input::name`](crate::Input::name)): an input that could not be
+//! read, an input that held words longer than `--max-word`, and, for a partial run, a summary of
+//! which inputs were counted in full, in part, or not at all.
+//!
+//! Standard error failing (full, closed) never stops the tool: a message that cannot be written is
+//! dropped ([`warn`]), the result still goes to standard output, the exit status is unchanged.
 
+use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,8 +24,9 @@ use crate::run::{Status, Tally};
 pub enum Exit {
     /// 0: every input was read to its end and counted.
     Complete = 0,
-    /// 1: some input could not be read (missing, a directory, unreadable, a read error) or the
-    /// output could not be written; every other input was counted.
+    /// 1: some input could not be read (missing, a directory, unreadable, a read error), or held a
+    /// word longer than `--max-word` (skipped; the rest of it was counted), or standard output could
+    /// not be written; every other input was counted.
     InputFailed = 1,
     /// 2: the command line was wrong (clap's usage error); nothing was counted.
     Usage = 2,
@@ -34,7 +40,7 @@ impl Exit {
     pub fn of(tally: &Tally) -> Exit {
         if tally.stopped.is_some() {
             Exit::Partial
-        } else if tally.any_failed() {
+        } else if tally.any_failed() || tally.any_overlong() {
             Exit::InputFailed
         } else {
             Exit::Complete
@@ -86,13 +92,60 @@ pub fn write_top(out: &mut impl Write, top: &[(&str, u64)], json: bool) -> io::R
     out.flush()
 }
 
-/// The lines for standard error: one per failed input, then the partial-result summary if the run
-/// stopped early. `timeout` is the `--timeout` given, to name it in the message.
-pub fn diagnostics(tally: &Tally, timeout: Option<Duration>) -> Vec<String> {
+/// Writes `day5-wordcount: {message}` as one line on standard error; if standard error cannot be
+/// written (full, closed), the message is dropped.
+pub fn warn(message: impl fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "day5-wordcount: {message}");
+}
+
+/// The status for writing the result: complete, or 1 if standard output failed. A closed pipe
+/// (`day5-wordcount … | head -3`) is silent; any other failure (a full disk) is reported.
+pub fn output_status(written: io::Result<()>) -> Exit {
+    match written {
+        Ok(()) => Exit::Complete,
+        Err(e) => {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                warn(format_args!("standard output: {}", io_reason(&e)));
+            }
+            Exit::InputFailed
+        }
+    }
+}
+
+/// An I/O error as a reason for a message: the system's text without Rust's ` (os error N)` tail
+/// (`No such file or directory`, not `No such file or directory (os error 2)`).
+pub fn io_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => match text.strip_suffix(&format!(" (os error {code})")) {
+            Some(reason) => reason.to_owned(),
+            None => text,
+        },
+        None => text,
+    }
+}
+
+/// The lines for standard error: one per failed input, one per input with words longer than
+/// `max_word`, then the partial-result summary if the run stopped early. `timeout` is the
+/// `--timeout` given, to name it in the message.
+pub fn diagnostics(tally: &Tally, timeout: Option<Duration>, max_word: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for r in &tally.inputs {
         if let Status::Failed(reason) = &r.status {
             lines.push(format!("{}: {reason}", r.name));
+        }
+    }
+    for r in &tally.inputs {
+        if let Some(o) = r.overlong {
+            let more = match o.count {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            lines.push(format!(
+                "{}: skipped a word longer than --max-word ({max_word} bytes) at byte {}{more}; \
+                 the rest was counted",
+                r.name, o.first
+            ));
         }
     }
     let Some(why) = tally.stopped else {

@@ -26,8 +26,11 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use day2_context::{Context, ContextError};
 use day3_worker_pool::Pool;
 
+use crate::chunked::{ChunkCounter, DEFAULT_MAX_WORD, Overlong, Tokenizer};
 use crate::counts::WordCounts;
+use crate::letters::LetterCounter;
 use crate::pieces::{self, Span};
+use crate::report::io_reason;
 use crate::source::{self, End, OpenOnRead, Progress};
 
 /// One input named on the command line.
@@ -40,11 +43,12 @@ pub enum Input {
 }
 
 impl Input {
-    /// The input as the user named it, for messages.
+    /// The input for messages: `standard input`, or the path quoted and escaped as Rust's `{:?}`
+    /// does (`"a b.txt"`, `"odd\nname\xFF"`), so that one message is always one line.
     pub fn name(&self) -> String {
         match self {
-            Input::Stdin => "-".to_owned(),
-            Input::Path(p) => p.display().to_string(),
+            Input::Stdin => "standard input".to_owned(),
+            Input::Path(p) => format!("{p:?}"),
         }
     }
 }
@@ -58,15 +62,22 @@ pub struct Options {
     pub chunk_size: usize,
     /// A regular file is split into pieces no shorter than this (see [`pieces::piece_len`]).
     pub min_piece: u64,
+    /// Words longer than this many bytes are skipped and reported (`--max-word`).
+    pub max_word: usize,
+    /// Count `--letters` words ([`letters`](crate::letters)) instead of Go's.
+    pub letters: bool,
 }
 
 impl Options {
-    /// `jobs` workers, default chunk size (128 KiB) and minimum piece (1 MiB).
+    /// `jobs` workers, default chunk size (128 KiB), minimum piece (1 MiB) and longest word
+    /// (1 MiB), Go's words.
     pub fn new(jobs: usize) -> Self {
         Options {
             jobs,
             chunk_size: source::DEFAULT_CHUNK_SIZE,
             min_piece: 1 << 20,
+            max_word: DEFAULT_MAX_WORD,
+            letters: false,
         }
     }
 }
@@ -95,6 +106,8 @@ pub struct InputReport {
     pub bytes: u64,
     /// Full, partial, not counted, or failed.
     pub status: Status,
+    /// Words skipped for being longer than [`Options::max_word`] (the rest was counted).
+    pub overlong: Option<Overlong>,
 }
 
 /// The outcome of a run: merged counts, one report per input, and the figures the benchmarks use.
@@ -122,6 +135,11 @@ impl Tally {
             .iter()
             .any(|r| matches!(r.status, Status::Failed(_)))
     }
+
+    /// Whether some input held a word longer than [`Options::max_word`].
+    pub fn any_overlong(&self) -> bool {
+        self.inputs.iter().any(|r| r.overlong.is_some())
+    }
 }
 
 /// One pool job: a piece of an input.
@@ -129,6 +147,8 @@ impl Tally {
 struct Job {
     what: JobSource,
     chunk_size: usize,
+    max_word: usize,
+    letters: bool,
 }
 
 #[derive(Debug)]
@@ -160,6 +180,7 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
             size: None,
             bytes: 0,
             status: Status::Full,
+            overlong: None,
         })
         .collect();
     let planned = plan(inputs, opts, &mut reports);
@@ -178,6 +199,7 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
     let mut pieces_of = vec![0usize; inputs.len()];
     let mut complete_of = vec![0usize; inputs.len()];
     {
+        // lab:begin day5/count-on-pool
         let mut pool = Pool::new(ctx, opts.jobs, work);
         for (input, job) in planned {
             owner.push(input);
@@ -189,8 +211,9 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
             let input = owner[outcome.index];
             let report = &mut reports[input];
             match outcome.result {
-                Ok(Progress { bytes, end }) => {
+                Ok((Progress { bytes, end }, overlong)) => {
                     report.bytes += bytes;
+                    report.overlong = Overlong::merge(report.overlong, overlong);
                     match end {
                         End::Complete => complete_of[input] += 1,
                         End::Stopped(_) => {}
@@ -207,6 +230,7 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
             account.completed.is_empty(),
             "the results loop drains every outcome"
         );
+        // lab:end day5/count-on-pool
     }
     for (i, report) in reports.iter_mut().enumerate() {
         if matches!(report.status, Status::Failed(_)) {
@@ -247,17 +271,24 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
 
 /// Merges maps into the largest one: every other map is walked once.
 pub fn merge_all(mut maps: Vec<WordCounts>) -> WordCounts {
+    // lab:begin day5/merge-maps
     maps.sort_unstable_by_key(WordCounts::len);
     let mut total = maps.pop().unwrap_or_default();
     for m in maps {
         total.merge(m);
     }
     total
+    // lab:end day5/merge-maps
 }
 
 /// Checks every input on the calling thread and turns the readable ones into jobs.
 fn plan(inputs: &[Input], opts: &Options, reports: &mut [InputReport]) -> Vec<(usize, Job)> {
-    let chunk_size = opts.chunk_size;
+    let job = |what| Job {
+        what,
+        chunk_size: opts.chunk_size,
+        max_word: opts.max_word,
+        letters: opts.letters,
+    };
     let mut regular = Vec::new(); // (input, path, size)
     let mut jobs = Vec::new();
     let mut stdin_taken = false;
@@ -268,31 +299,19 @@ fn plan(inputs: &[Input], opts: &Options, reports: &mut [InputReport]) -> Vec<(u
             Input::Stdin if stdin_taken => continue,
             Input::Stdin => {
                 stdin_taken = true;
-                jobs.push((
-                    i,
-                    Job {
-                        what: JobSource::Stdin,
-                        chunk_size,
-                    },
-                ));
+                jobs.push((i, job(JobSource::Stdin)));
                 continue;
             }
             Input::Path(p) => p,
         };
         match fs::metadata(path) {
-            Err(e) => fail(&mut reports[i], &e.to_string()),
+            Err(e) => fail(&mut reports[i], &io_reason(&e)),
             Ok(meta) if meta.is_dir() => fail(&mut reports[i], "is a directory"),
             Ok(meta) if meta.is_file() => {
                 reports[i].size = Some(meta.len());
                 regular.push((i, Arc::<Path>::from(path.as_path()), meta.len()));
             }
-            Ok(_) => jobs.push((
-                i,
-                Job {
-                    what: JobSource::Stream(Arc::from(path.as_path())),
-                    chunk_size,
-                },
-            )),
+            Ok(_) => jobs.push((i, job(JobSource::Stream(Arc::from(path.as_path()))))),
         }
     }
     let total: u64 = regular.iter().map(|r| r.2).sum();
@@ -307,24 +326,40 @@ fn plan(inputs: &[Input], opts: &Options, reports: &mut [InputReport]) -> Vec<(u
             vec![Span::WHOLE]
         };
         for span in spans {
-            jobs.push((
-                i,
-                Job {
-                    what: JobSource::File {
-                        path: Arc::clone(&path),
-                        span,
-                    },
-                    chunk_size,
-                },
-            ));
+            let path = Arc::clone(&path);
+            jobs.push((i, job(JobSource::File { path, span })));
         }
     }
     jobs.sort_by_key(|(i, _)| *i); // submit in the order the inputs were given
     jobs
 }
 
-/// The work function: count one piece into the borrowed map.
-fn run_job(ctx: &Context, job: Job, counts: &mut WordCounts) -> Progress {
+/// The work function: count one piece into the borrowed map, with the job's word rules; also
+/// returns the words skipped as too long.
+fn run_job(ctx: &Context, job: Job, counts: &mut WordCounts) -> (Progress, Option<Overlong>) {
+    // Offsets in reports are offsets in the file, also for a piece that starts further in.
+    let start = match &job.what {
+        JobSource::File { span, .. } => span.start,
+        JobSource::Stream(_) | JobSource::Stdin => 0,
+    };
+    if job.letters {
+        let mut counter = LetterCounter::new(job.max_word, start);
+        let progress = count_job(ctx, job, &mut counter, counts);
+        (progress, counter.overlong())
+    } else {
+        let mut counter = ChunkCounter::with_max_word(job.max_word, start);
+        let progress = count_job(ctx, job, &mut counter, counts);
+        (progress, counter.overlong())
+    }
+}
+
+/// Reads one piece and counts it with `counter`.
+fn count_job(
+    ctx: &Context,
+    job: Job,
+    counter: &mut impl Tokenizer,
+    counts: &mut WordCounts,
+) -> Progress {
     match job.what {
         JobSource::File { path, span } => {
             let mut file = match File::open(&path) {
@@ -349,15 +384,16 @@ fn run_job(ctx: &Context, job: Job, counts: &mut WordCounts) -> Progress {
                     ctx,
                     io::Read::take(file, end - span.start),
                     job.chunk_size,
+                    counter,
                     counts,
                 ),
-                None => source::count_reader(ctx, file, job.chunk_size, counts),
+                None => source::count_reader(ctx, file, job.chunk_size, counter, counts),
             }
         }
         JobSource::Stream(path) => {
-            source::count_stream(ctx, OpenOnRead::new(&path), job.chunk_size, counts)
+            source::count_stream(ctx, OpenOnRead::new(&path), job.chunk_size, counter, counts)
         }
-        JobSource::Stdin => source::count_stream(ctx, io::stdin(), job.chunk_size, counts),
+        JobSource::Stdin => source::count_stream(ctx, io::stdin(), job.chunk_size, counter, counts),
     }
 }
 
@@ -392,8 +428,8 @@ fn fail(report: &mut InputReport, reason: &str) {
 
 fn describe_read_error(e: &io::Error, bytes: u64) -> String {
     if bytes == 0 {
-        e.to_string()
+        io_reason(e)
     } else {
-        format!("read failed after {bytes} bytes: {e}")
+        format!("read failed after {bytes} bytes: {}", io_reason(e))
     }
 }

@@ -12,8 +12,9 @@
 //!   reader thread is left to finish its `read`; it exits at the next one because the channel is
 //!   gone, or with the process.
 //!
-//! Both count into the caller's [`WordCounts`], so a stopped input leaves what it counted so far;
-//! a word cut by the stop is dropped rather than counted as a shorter word.
+//! Both count with the caller's [`Tokenizer`] into the caller's [`WordCounts`], so a stopped input
+//! leaves what it counted so far, and the tokenizer tells afterwards which words were too long; a
+//! word cut by the stop is dropped rather than counted as a shorter word.
 
 use std::fmt;
 use std::fs::File;
@@ -24,7 +25,7 @@ use std::thread;
 use crossbeam_channel::{bounded, select};
 use day2_context::{Context, ContextError};
 
-use crate::chunked::ChunkCounter;
+use crate::chunked::Tokenizer;
 use crate::counts::WordCounts;
 
 /// The default size of one read: large enough that a system call and a context check per chunk
@@ -61,8 +62,8 @@ impl fmt::Display for End {
     }
 }
 
-/// Counts `reader` into `counts`, reading `chunk_size` bytes at a time in this thread and checking
-/// `ctx` before every read.
+/// Counts `reader` with `counter` into `counts`, reading `chunk_size` bytes at a time in this
+/// thread and checking `ctx` before every read.
 ///
 /// # Panics
 /// Panics if `chunk_size` is 0.
@@ -70,6 +71,7 @@ pub fn count_reader(
     ctx: &Context,
     mut reader: impl Read,
     chunk_size: usize,
+    counter: &mut impl Tokenizer,
     counts: &mut WordCounts,
 ) -> Progress {
     assert!(
@@ -77,7 +79,6 @@ pub fn count_reader(
         "count_reader: chunk_size must be at least 1"
     );
     let mut buf = vec![0u8; chunk_size];
-    let mut counter = ChunkCounter::new();
     let mut bytes = 0;
     loop {
         if let Some(err) = ctx.err() {
@@ -95,8 +96,8 @@ pub fn count_reader(
     }
 }
 
-/// Counts `reader` into `counts` with a separate reader thread, so that a `read` that blocks does
-/// not keep this thread from noticing that `ctx` is done.
+/// Counts `reader` with `counter` into `counts` with a separate reader thread, so that a `read` that
+/// blocks does not keep this thread from noticing that `ctx` is done.
 ///
 /// Two buffers of `chunk_size` bytes circulate between the threads (one being filled, one being
 /// counted), so memory stays bounded whatever the input.
@@ -107,6 +108,7 @@ pub fn count_stream<R>(
     ctx: &Context,
     reader: R,
     chunk_size: usize,
+    counter: &mut impl Tokenizer,
     counts: &mut WordCounts,
 ) -> Progress
 where
@@ -128,7 +130,6 @@ where
         .spawn(move || read_loop(reader, chunk_size, &empty_rx, &full_tx))
         .expect("count_stream: failed to spawn the reader thread");
 
-    let mut counter = ChunkCounter::new();
     let mut bytes = 0;
     loop {
         if let Some(err) = ctx.err() {
@@ -159,7 +160,12 @@ where
 
 /// Ends a count. The word in progress is counted only when the input really ended: after a cancel
 /// or a read error it might be the front of a longer word, so it is dropped.
-fn conclude(mut counter: ChunkCounter, counts: &mut WordCounts, bytes: u64, end: End) -> Progress {
+fn conclude(
+    counter: &mut impl Tokenizer,
+    counts: &mut WordCounts,
+    bytes: u64,
+    end: End,
+) -> Progress {
     match end {
         End::Complete => counter.finish(counts),
         End::Stopped(_) | End::Failed(_) => counter.discard(),
@@ -229,15 +235,37 @@ impl Read for OpenOnRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chunked::ChunkCounter;
+
+    /// [`count_stream`] of `reader`, failing the test after 60 s (a hang between the threads).
+    fn stream_within_bound(
+        reader: impl Read + Send + 'static,
+        chunk_size: usize,
+    ) -> (Progress, WordCounts) {
+        let (tx, rx) = bounded(1);
+        thread::spawn(move || {
+            let mut counts = WordCounts::new();
+            let ctx = Context::background();
+            let p = count_stream(
+                &ctx,
+                reader,
+                chunk_size,
+                &mut ChunkCounter::new(),
+                &mut counts,
+            );
+            let _ = tx.send((p, counts));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("count_stream returns within 60 s")
+    }
 
     #[test]
     fn reader_and_stream_count_the_same() {
         let text = "one two two three three three ".repeat(1000);
         let ctx = Context::background();
         let mut a = WordCounts::new();
-        let pa = count_reader(&ctx, text.as_bytes(), 7, &mut a);
-        let mut b = WordCounts::new();
-        let pb = count_stream(&ctx, io::Cursor::new(text.clone().into_bytes()), 7, &mut b);
+        let pa = count_reader(&ctx, text.as_bytes(), 7, &mut ChunkCounter::new(), &mut a);
+        let (pb, b) = stream_within_bound(io::Cursor::new(text.clone().into_bytes()), 7);
         assert!(matches!(pa.end, End::Complete) && matches!(pb.end, End::Complete));
         assert_eq!((pa.bytes, pb.bytes), (text.len() as u64, text.len() as u64));
         assert_eq!(a, b);
@@ -249,7 +277,13 @@ mod tests {
         let (ctx, cancel) = Context::with_cancel(&Context::background());
         cancel.cancel();
         let mut counts = WordCounts::new();
-        let p = count_reader(&ctx, &b"never read"[..], 4, &mut counts);
+        let p = count_reader(
+            &ctx,
+            &b"never read"[..],
+            4,
+            &mut ChunkCounter::new(),
+            &mut counts,
+        );
         assert!(matches!(p.end, End::Stopped(ContextError::Canceled)));
         assert_eq!((p.bytes, counts.len()), (0, 0));
     }
@@ -271,9 +305,17 @@ mod tests {
         for stream in [false, true] {
             let mut counts = WordCounts::new();
             let p = if stream {
-                count_stream(&ctx, FailAfter(2), 16, &mut counts)
+                let (p, c) = stream_within_bound(FailAfter(2), 16);
+                counts = c;
+                p
             } else {
-                count_reader(&ctx, FailAfter(2), 16, &mut counts)
+                count_reader(
+                    &ctx,
+                    FailAfter(2),
+                    16,
+                    &mut ChunkCounter::new(),
+                    &mut counts,
+                )
             };
             assert!(
                 matches!(&p.end, End::Failed(e) if e.to_string() == "disk on fire"),

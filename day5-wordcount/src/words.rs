@@ -1,25 +1,26 @@
 //! What a word is: Go's `strings.Fields` + `strings.ToLower`, in Rust, on raw bytes.
 //!
-//! A word is a maximal run of characters that are not white space, lower-cased:
+//! A word is a maximal run of characters that are not white space, lower-cased one character at a
+//! time. The counts are exactly the ones a Go program gets from
+//! `for _, w := range strings.Fields(string(data)) { counts[strings.ToLower(w)]++ }`:
 //!
 //! | Go                                   | Rust, here                                             |
 //! |--------------------------------------|--------------------------------------------------------|
 //! | `unicode.IsSpace(r)`                 | [`char::is_whitespace`] (both are Unicode `White_Space`) |
 //! | `strings.Fields(s)`                  | [`str::split_whitespace`]                              |
-//! | `strings.ToLower(w)`                 | [`str::to_lowercase`] (full case mapping, see below)   |
-//! | invalid UTF-8 → `U+FFFD` per byte    | `U+FFFD` per *maximal invalid sequence* ([`String::from_utf8_lossy`]) |
+//! | `unicode.ToLower(r)`: simple case mapping, one rune to one rune | [`to_lower`] (not [`char::to_lowercase`], the *full* mapping: `İ` → `i̇`, two chars) |
+//! | `strings.ToLower(w)` = `strings.Map(unicode.ToLower, w)` | [`lowercase_into`]: [`to_lower`] per char, no final-sigma rule (`ΑΣ` → `ασ`, where [`str::to_lowercase`] gives `ας`) |
+//! | invalid UTF-8: `range` yields `RuneError` of width 1, `Map` writes `U+FFFD` | [`decode`]: one `U+FFFD` per invalid *byte* (`61 E2 80` → `61 EFBFBD EFBFBD`; [`String::from_utf8_lossy`] would write one per maximal invalid sequence) |
 //!
-//! Two deliberate differences from Go, both from using Rust's standard definitions:
-//! - Lower-casing is Unicode's *full* mapping (`"İ"` → `"i̇"`, two chars; a word-final `"Σ"` →
-//!   `"ς"`), where Go's `ToLower` maps one rune to one rune.
-//! - Invalid UTF-8 never stops the tool: each maximal invalid byte sequence inside a word becomes one
-//!   `U+FFFD` (Go writes one per byte). Invalid bytes are never white space, so they stay inside
-//!   their word.
+//! The one difference left is the version of the Unicode tables: Go 1.19 has Unicode 13.0.0, Rust's
+//! standard library the version in [`char::UNICODE_VERSION`] (17.0.0 for Rust 1.95). `White_Space`
+//! is the same set in both; lower-case mappings differ only for characters added after 13.0.0.
+//! Invalid bytes are never white space, so they stay inside their word.
 //!
 //! The tokenizer in [`chunked`](crate::chunked) never decodes UTF-8 in its hot loop; it classifies
 //! bytes with [`BYTE_CLASS`]. That is exact because every white-space character is either one ASCII
 //! byte or starts with one of four lead bytes (`C2`, `E1`, `E2`, `E3`), and a lead byte can never be
-//! the continuation of a preceding sequence, so a UTF-8 decoder (also the lossy one) is always
+//! the continuation of a preceding sequence, so a UTF-8 decoder (also Go's) is always
 //! re-synchronised at it. [`space_len`] then looks at most two bytes further.
 
 use std::borrow::Cow;
@@ -98,9 +99,10 @@ pub enum Space {
 
 /// Classifies the bytes at the start of `s`, whose first byte is [`MAYBE_SPACE`].
 ///
-/// The non-ASCII white space of Unicode 16 (`White_Space`, the same set as Go's `unicode.IsSpace`):
-/// `C2 85`, `C2 A0`, `E1 9A 80`, `E2 80 80..=8A`, `E2 80 A8`, `E2 80 A9`, `E2 80 AF`, `E2 81 9F`,
-/// `E3 80 80`. A unit test checks this list against [`char::is_whitespace`] for every `char`.
+/// The non-ASCII white space of Unicode (`White_Space`, unchanged since Unicode 6.3, the same set
+/// as Go's `unicode.IsSpace`): `C2 85`, `C2 A0`, `E1 9A 80`, `E2 80 80..=8A`, `E2 80 A8`,
+/// `E2 80 A9`, `E2 80 AF`, `E2 81 9F`, `E3 80 80`. A unit test checks this list against
+/// [`char::is_whitespace`] for every `char`.
 #[inline]
 pub fn space_len(s: &[u8]) -> Space {
     let need = if s[0] == 0xC2 { 2 } else { 3 };
@@ -123,11 +125,34 @@ pub fn space_len(s: &[u8]) -> Space {
     if yes { Space::Yes(need) } else { Space::No }
 }
 
-/// Appends the lower-cased form of one word's raw bytes to `out` (cleared first).
+/// Go's `unicode.ToLower`: Unicode's simple lower-case mapping, one char to one char.
 ///
-/// The same result as `String::from_utf8_lossy(word).to_lowercase()`, without allocating unless
-/// the word holds invalid UTF-8 or a capital sigma (whose lower case depends on its neighbours, so
-/// the standard library's [`str::to_lowercase`] handles it).
+/// [`char::to_lowercase`] is the full mapping, which is one char too for every char but `İ`
+/// (U+0130): that one becomes `i̇` (two chars), whose first, `i`, is its simple mapping. So the
+/// first char of the full mapping is the simple one (a unit test checks every char).
+#[inline]
+pub fn to_lower(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Raw bytes as text the way Go's `range` over a string reads them: every invalid byte is one
+/// `U+FFFD` (borrowed when `bytes` is valid UTF-8).
+pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                text.extend(chunk.invalid().iter().map(|_| char::REPLACEMENT_CHARACTER));
+            }
+            Cow::Owned(text)
+        }
+    }
+}
+
+/// Appends the lower-cased form of one word's raw bytes to `out` (cleared first): Go's
+/// `strings.ToLower(w)` for the `string(bytes)` of [`decode`], without allocating.
 pub fn lowercase_into(word: &[u8], out: &mut String) {
     out.clear();
     if word.is_ascii() {
@@ -135,13 +160,16 @@ pub fn lowercase_into(word: &[u8], out: &mut String) {
         out.extend(word.iter().map(|&b| char::from(b.to_ascii_lowercase())));
         return;
     }
-    let text: Cow<'_, str> = String::from_utf8_lossy(word);
-    if text.contains('Σ') {
-        out.push_str(&text.to_lowercase());
-    } else {
-        // `str::to_lowercase` maps every other char independently with `char::to_lowercase`.
-        out.extend(text.chars().flat_map(char::to_lowercase));
+    for chunk in word.utf8_chunks() {
+        out.extend(chunk.valid().chars().map(to_lower));
+        out.extend(chunk.invalid().iter().map(|_| char::REPLACEMENT_CHARACTER));
     }
+}
+
+/// Appends the lower-cased form of `word` to `out` (cleared first): [`to_lower`] per char.
+pub fn lowercase_str_into(word: &str, out: &mut String) {
+    out.clear();
+    out.extend(word.chars().map(to_lower));
 }
 
 #[cfg(test)]
@@ -204,23 +232,41 @@ mod tests {
         assert_eq!(space_len(&[0xE1, 0x9A, 0x81]), Space::No);
     }
 
+    /// Go's `unicode.ToLower` is one char to one char; `char::to_lowercase` agrees except for `İ`.
     #[test]
-    fn lowercase_matches_str_to_lowercase() {
-        let mut out = String::new();
-        for w in [
-            "HeLLo",
-            "ΣΊΣΥΦΟΣ",
-            "İstanbul",
-            "straße",
-            "ΑΣ",
-            "Σ",
-            "x\u{301}Σ",
-            "ǅ",
-        ] {
-            lowercase_into(w.as_bytes(), &mut out);
-            assert_eq!(out, w.to_lowercase(), "{w}");
+    fn to_lower_is_the_simple_mapping_for_every_char() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let full: Vec<char> = c.to_lowercase().collect();
+            if c == '\u{130}' {
+                assert_eq!(full, ['i', '\u{307}']);
+                assert_eq!(to_lower(c), 'i');
+            } else {
+                assert_eq!(full, [to_lower(c)], "U+{:04X}", u32::from(c));
+            }
         }
-        lowercase_into(b"AB\xFF\xE2\x80C", &mut out);
-        assert_eq!(out, "ab\u{FFFD}\u{FFFD}c");
+    }
+
+    /// Vectors from Go 1.19: `fmt.Printf("%x", strings.ToLower(w))`.
+    #[test]
+    fn lowercase_equals_gos_strings_to_lower() {
+        let mut out = String::new();
+        for (word, go) in [
+            (&b"HeLLo"[..], "hello"),
+            ("ΑΣ".as_bytes(), "ασ"),
+            ("ΣΊΣΥΦΟΣ".as_bytes(), "σίσυφοσ"),
+            ("İstanbul".as_bytes(), "istanbul"),
+            ("STRAẞE".as_bytes(), "straße"),
+            ("ǅ".as_bytes(), "ǆ"),
+            (b"a\xE2\x80", "a\u{FFFD}\u{FFFD}"),
+            (b"a\xE2", "a\u{FFFD}"),
+            (b"\xED\xA0\x80", "\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (b"\xF4\x90\x80\x80", "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (b"AB\xFF\xE2\x80C", "ab\u{FFFD}\u{FFFD}\u{FFFD}c"),
+            ("\u{FFFD}Ä".as_bytes(), "\u{FFFD}ä"),
+        ] {
+            lowercase_into(word, &mut out);
+            assert_eq!(out, go, "{word:x?}");
+            assert_eq!(decode(word).chars().map(to_lower).collect::<String>(), go);
+        }
     }
 }

@@ -1,12 +1,21 @@
 //! End-to-end tests of the real binary: output, exit statuses, messages, bad input.
 
+mod common;
+
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+const BIN: &str = env!("CARGO_BIN_EXE_day5-wordcount");
+
+/// The binary, killed (and the test failed) if it runs longer than [`common::BOUND`].
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_day5-wordcount"))
+    let mut cmd = Command::new(BIN);
+    cmd.timeout(common::BOUND);
+    cmd
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -51,6 +60,13 @@ fn top_n_and_json() {
         .assert()
         .success()
         .stdout("[]\n");
+    bin()
+        .args(["--top", "0"])
+        .write_stdin("a b")
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
 }
 
 #[test]
@@ -96,14 +112,14 @@ fn bad_inputs_are_named_and_the_rest_is_counted() {
         .arg(&no_newline)
         .assert()
         .code(1);
+    // Names quoted, the system's reason without Rust's "(os error 2)".
     out.stdout("two 3\none 1\nthree 1\n")
         .stderr(predicate::str::contains(format!(
-            "day5-wordcount: {}: No such file or directory",
-            missing.display()
+            "day5-wordcount: {missing:?}: No such file or directory\n"
         )))
         .stderr(predicate::str::contains(format!(
-            "day5-wordcount: {}: is a directory",
-            dir.path().display()
+            "day5-wordcount: {:?}: is a directory\n",
+            dir.path()
         )))
         .stderr(predicate::function(|s: &str| s.lines().count() == 2));
 }
@@ -129,8 +145,7 @@ fn an_unreadable_file_is_reported() {
         .code(1)
         .stdout("fine 1\n")
         .stderr(predicate::str::contains(format!(
-            "day5-wordcount: {}: {reason}",
-            path.display()
+            "day5-wordcount: {path:?}: {reason}\n"
         )));
 }
 
@@ -142,7 +157,7 @@ fn one_long_line_without_white_space_is_one_word() {
     let text = format!("{word}\n{}\nend", word.to_uppercase());
     let path = write(dir.path(), "long.txt", text.as_bytes());
     let out = bin()
-        .args(["--jobs", "2", "--top", "1"])
+        .args(["--jobs", "2", "--top", "1", "--max-word", "4MiB"])
         .arg(&path)
         .output()
         .unwrap();
@@ -186,4 +201,201 @@ fn a_generous_timeout_changes_nothing() {
         .success()
         .stdout("a 2\nb 1\n")
         .stderr("");
+}
+
+/// Go's scanner stops at "token too long"; here the word is skipped, reported with its offset, and
+/// everything else is counted (exit 1).
+#[test]
+fn a_word_longer_than_max_word_is_reported_and_the_rest_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = b"before ".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 3000));
+    text.extend_from_slice(b" after before");
+    let path = write(dir.path(), "long.txt", &text);
+    bin()
+        .args(["--max-word", "1KiB", "--jobs", "2"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout("before 2\nafter 1\n")
+        .stderr(format!(
+            "day5-wordcount: {path:?}: skipped a word longer than --max-word (1024 bytes) at byte \
+             7; the rest was counted\n"
+        ));
+}
+
+/// Peak resident memory of a child, from `wait4` (Linux starts a child's count at its parent's
+/// peak, so this is an upper bound; the test process itself stays far below the limit).
+fn peak_rss_mib(cmd: &mut std::process::Command) -> (i32, u64) {
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (status, rss) = common::within(move || {
+        let _child = child; // never waited on through `Child`: `wait4` reaps it
+        let mut status = 0;
+        // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our child, not reaped yet; `status` and `usage` are valid for writes.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        assert_eq!(r, pid, "wait4");
+        (status, usage.ru_maxrss as u64 / 1024)
+    });
+    assert!(libc::WIFEXITED(status), "status {status}");
+    (libc::WEXITSTATUS(status), rss)
+}
+
+/// Input without white space: `/dev/zero` (stopped by `--timeout`) and 32 MB of `0xFF` (each byte
+/// a 3-byte `U+FFFD`) stay far below 100 MiB.
+#[test]
+fn input_without_white_space_runs_in_bounded_memory() {
+    let (code, rss) = peak_rss_mib(std::process::Command::new(BIN).args([
+        "--timeout",
+        "1s",
+        "--jobs",
+        "2",
+        "/dev/zero",
+    ]));
+    assert_eq!(code, 3, "a partial result on the deadline");
+    assert!(rss < 100, "/dev/zero for 1 s: peak RSS {rss} MiB");
+
+    let dir = tempfile::tempdir().unwrap();
+    let ff = write(dir.path(), "ff.bin", &vec![0xFF; 32 << 20]);
+    let (code, rss) = peak_rss_mib(
+        std::process::Command::new(BIN)
+            .args(["--jobs", "2"])
+            .arg(&ff),
+    );
+    assert_eq!(code, 1, "the one long word is reported");
+    assert!(rss < 100, "32 MB of 0xFF: peak RSS {rss} MiB");
+}
+
+/// Standard error full (`/dev/full`) or a closed pipe: the messages are dropped, the result is
+/// printed, the exit status keeps its meaning.
+#[test]
+fn a_failing_standard_error_does_not_stop_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.txt", b"one two two");
+    let missing = dir.path().join("missing.txt");
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    for (what, stderr) in [
+        ("/dev/full", Stdio::from(File::create("/dev/full").unwrap())),
+        ("a closed pipe", closed()),
+    ] {
+        let out = common::output_within(
+            std::process::Command::new(BIN)
+                .arg(&good)
+                .arg(&missing)
+                .stdout(Stdio::piped())
+                .stderr(stderr)
+                .spawn()
+                .unwrap(),
+        );
+        assert_eq!(out.status.code(), Some(1), "stderr into {what}");
+        assert_eq!(out.stdout, b"two 2\none 1\n", "stderr into {what}");
+    }
+}
+
+/// Standard output full or closed: exit 1, no panic; a full disk is reported, a closed pipe not.
+#[test]
+fn a_failing_standard_output_exits_1() {
+    // With no input, `--json` still prints `[]`.
+    let full = common::output_within(
+        std::process::Command::new(BIN)
+            .arg("--json")
+            .stdin(Stdio::null())
+            .stdout(File::create("/dev/full").unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    assert_eq!(full.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&full.stderr),
+        "day5-wordcount: standard output: No space left on device\n"
+    );
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let closed = common::output_within(
+        std::process::Command::new(BIN)
+            .arg("--json")
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    assert_eq!(closed.status.code(), Some(1));
+    assert_eq!(closed.stderr, b"", "a closed pipe is not reported");
+}
+
+/// A file name with a newline or invalid UTF-8 is quoted and escaped: one message, one line.
+#[test]
+fn file_names_are_quoted_so_each_message_is_one_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"two\nlines \xFF.txt"));
+    bin()
+        .arg(&odd)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            r#"two\nlines \xFF.txt": No such file or directory"#,
+        ))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 1));
+}
+
+/// `--letters`: Unicode word boundaries, so Markdown punctuation is not a word.
+#[test]
+fn letters_counts_prose_words() {
+    let text = "| Word | Count |\n|---|---|\n| The end. | THE end |\n";
+    bin()
+        .args(["--letters", "--top", "3"])
+        .write_stdin(text)
+        .assert()
+        .success()
+        .stdout("end 2\nthe 2\ncount 1\n");
+    bin()
+        .args(["--top", "1"])
+        .write_stdin(text)
+        .assert()
+        .success()
+        .stdout("| 6\n");
+}
+
+/// `cargo xtask tour` runs `day5-wordcount --quick` from the workspace root: it counts the journal
+/// with `--letters`.
+#[test]
+fn quick_is_the_tour_of_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("journal")).unwrap();
+    write(
+        &dir.path().join("journal"),
+        "day.md",
+        b"| Pool | Pool |\n|---|---|\n| pool | done |\n",
+    );
+    write(&dir.path().join("journal"), "notes.txt", b"ignored ignored");
+    bin()
+        .arg("--quick")
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pool 3\ndone 1\n"))
+        .stdout(predicate::str::contains("--letters"))
+        .stdout(predicate::str::contains("ignored").not());
+    bin()
+        .arg("--quick")
+        .current_dir(dir.path().join("journal"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No journal/*.md"));
+    bin().args(["--quick", "file.txt"]).assert().code(2);
 }

@@ -1,11 +1,14 @@
-//! Differential tests: every fast path against the naive reference (`split_whitespace` +
-//! `to_lowercase` over lossy UTF-8), over random bytes, multi-byte UTF-8, every Unicode white-space
-//! character and every chunk size; and the concurrent run against the same reference for any
-//! `--jobs`, chunk size and piece size.
+//! Differential tests: every fast path against the naive reference (Go's decoding, `Fields`,
+//! `ToLower`), over random bytes, multi-byte UTF-8, every Unicode white-space character and every
+//! chunk size; the concurrent run against the same reference for any `--jobs`, chunk size and piece
+//! size; and all of them against counts a real Go program printed.
 
+mod common;
+
+use common::within;
 use day2_context::Context;
 use day5_wordcount::baseline::{naive, sequential};
-use day5_wordcount::chunked::{ChunkCounter, count_chunked};
+use day5_wordcount::chunked::{ChunkCounter, Overlong, count_chunked};
 use day5_wordcount::corpus::Corpus;
 use day5_wordcount::{Input, Options, WordCounts, count_inputs};
 use proptest::prelude::*;
@@ -109,11 +112,12 @@ fn concurrent_run_is_identical_for_any_jobs_chunk_and_piece_size() {
     for jobs in [1, 2, 3, 8] {
         for chunk_size in [3, 4096, 128 * 1024] {
             let opts = Options {
-                jobs,
                 chunk_size,
                 min_piece: 1000,
+                ..Options::new(jobs)
             };
-            let tally = count_inputs(&Context::background(), &inputs, &opts);
+            let all = inputs.clone();
+            let tally = within(move || count_inputs(&Context::background(), &all, &opts));
             assert!(tally.stopped.is_none() && !tally.any_failed());
             if jobs > 1 {
                 assert!(
@@ -126,6 +130,117 @@ fn concurrent_run_is_identical_for_any_jobs_chunk_and_piece_size() {
                 tally.counts.top(usize::MAX),
                 expected.top(usize::MAX),
                 "jobs {jobs}, chunk {chunk_size}"
+            );
+        }
+    }
+}
+
+/// Text and the counts Go 1.19 printed for it, word as hex, with
+/// `for _, w := range strings.Fields(string(data)) { counts[strings.ToLower(w)]++ }`.
+const GO_TEXT: &[u8] = b"HeLLo hello \xCE\x91\xCE\xA3 \xCE\xB1\xCF\x83 \xC4\xB0stanbul ISTANBUL \
+a\xE2\x80 a\xE2 a\xE2\x80\xE3\x80\x80a\xE2 \xED\xA0\x80 STRA\xE1\xBA\x9EE \xC7\x85 AB\xFF\xE2\x80C";
+const GO_COUNTS: &[(&str, u64)] = &[
+    ("61efbfbd", 2),
+    ("61efbfbdefbfbd", 2),
+    ("6162efbfbdefbfbdefbfbd63", 1),
+    ("68656c6c6f", 2),
+    ("697374616e62756c", 2),
+    ("ceb1cf83", 2),
+    ("c786", 1),
+    ("efbfbdefbfbdefbfbd", 1),
+    ("73747261c39f65", 1),
+];
+
+fn hex(word: &str) -> String {
+    word.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The counts equal Go's, byte for byte: simple case mapping (`İ` → `i`, `Σ` → `σ` everywhere) and
+/// one `U+FFFD` per invalid byte (`a\xE2\x80` and `a\xE2` are different words).
+#[test]
+fn counts_equal_go_1_19_on_its_own_output() {
+    let mut expected: Vec<(String, u64)> =
+        GO_COUNTS.iter().map(|&(h, n)| (h.to_owned(), n)).collect();
+    expected.sort();
+    let as_hex = |counts: &WordCounts| {
+        let mut got: Vec<(String, u64)> = counts.iter().map(|(w, n)| (hex(w), n)).collect();
+        got.sort();
+        got
+    };
+    assert_eq!(as_hex(&naive::count_text(GO_TEXT)), expected, "naive");
+    for size in 1..=GO_TEXT.len() {
+        assert_eq!(
+            as_hex(&count_chunked(GO_TEXT, size)),
+            expected,
+            "chunk {size}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("go.txt");
+    std::fs::write(&path, GO_TEXT).unwrap();
+    for jobs in [1, 2] {
+        let opts = Options {
+            chunk_size: 5,
+            min_piece: 8,
+            ..Options::new(jobs)
+        };
+        let inputs = [Input::Path(path.clone())];
+        let tally = within(move || count_inputs(&Context::background(), &inputs, &opts));
+        assert_eq!(as_hex(&tally.counts), expected, "--jobs {jobs}");
+    }
+}
+
+/// Words of every length, with multi-byte and invalid bytes, joined by assorted white space.
+const RAW_WORDS: &[&[u8]] = &[
+    b"ab",
+    b"abcdef",
+    "ΣΣΣ".as_bytes(),
+    b"x\xE2\x80",
+    b"\xFF\xFF\xFF\xFF\xFF",
+    b"abcdefghijklmnopqrstuvwxyz",
+    b"q",
+    "naïve".as_bytes(),
+];
+const SEPARATORS: &[&str] = &[" ", "\u{3000}", "\n", "\u{85}", "  \t"];
+
+/// A word longer than `max_word` bytes of input is skipped and reported at its offset; every other
+/// word is counted exactly as if the long ones were not there, for every chunk size and limit.
+#[test]
+fn words_longer_than_max_word_are_skipped_reported_and_the_rest_counted() {
+    let mut text = Vec::new();
+    let mut starts = Vec::new();
+    for (i, w) in RAW_WORDS.iter().enumerate() {
+        text.extend_from_slice(SEPARATORS[i % SEPARATORS.len()].as_bytes());
+        starts.push(text.len() as u64);
+        text.extend_from_slice(w);
+    }
+    for max_word in 1..=27 {
+        let kept: Vec<&[u8]> = RAW_WORDS
+            .iter()
+            .copied()
+            .filter(|w| w.len() <= max_word)
+            .collect();
+        let expected = naive::count_text(&kept.join(&b' '));
+        let long: Vec<u64> = (0..RAW_WORDS.len())
+            .filter(|&i| RAW_WORDS[i].len() > max_word)
+            .map(|i| starts[i])
+            .collect();
+        let expected_overlong = long.first().map(|&first| Overlong {
+            first,
+            count: long.len() as u64,
+        });
+        for size in 1..=text.len() {
+            let mut counts = WordCounts::new();
+            let mut counter = ChunkCounter::with_max_word(max_word, 0);
+            for chunk in text.chunks(size) {
+                counter.feed(chunk, &mut counts);
+            }
+            counter.finish(&mut counts);
+            assert_eq!(counts, expected, "max {max_word}, chunk {size}");
+            assert_eq!(
+                counter.overlong(),
+                expected_overlong,
+                "max {max_word}, chunk {size}"
             );
         }
     }

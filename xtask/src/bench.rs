@@ -1,9 +1,9 @@
 //! `cargo xtask bench`: criterion benches plus each day's measured tables.
 //!
-//! A full run executes, for each day crate, `cargo bench -p <crate>` (criterion) and
-//! `cargo run --release -p <crate> --example <day>-measure` (the day's Markdown tables on stdout, from
-//! `examples/measure.rs`; example names are unique across the workspace, so `day1-measure`…), then
-//! writes both into the day's journal block and into `target/bench-summary.md`.
+//! A full run executes, for each day crate, `cargo bench -p <crate>` (criterion, its output under
+//! `<target>/criterion`) and `cargo run --release -p <crate> --example <day>-measure` (the day's
+//! Markdown tables on stdout; the example whose name ends in `measure`, from cargo metadata), then
+//! writes both into the day's journal block and into `<target>/bench-summary.md`.
 //! `--smoke` runs every benchmark body once through criterion's test mode instead, in the debug
 //! build the tests already made: it proves the benches work and measures nothing.
 
@@ -11,17 +11,28 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
+use anyhow::{Context as _, Result};
 use day_dates::today;
+use serde::Deserialize;
 
-use crate::cmd::{Cmd, Result, cargo, root};
-use crate::json::Json;
-use crate::{Done, Step, checklist, journal, select, suite, summarise};
+use crate::cmd::{Cmd, cargo};
+use crate::step::{Done, Step, summarise};
+use crate::{journal, suite, ws};
+
+/// `cargo xtask bench [CRATE] [--smoke]`.
+pub(crate) fn run(krate: Option<&str>, smoke: bool) -> Step {
+    if smoke {
+        self::smoke(krate)
+    } else {
+        full(krate).map(|()| Done::Ok)
+    }
+}
 
 /// `--smoke`: each criterion bench in test mode (every benchmark body runs once).
-pub(crate) fn smoke(krate: Option<&str>) -> Step {
+fn smoke(krate: Option<&str>) -> Step {
     let report = suite::run(
         "bench-smoke",
-        cargo().args(["test", "--benches"]).args(select(krate)),
+        cargo().args(["test", "--benches"]).args(ws::select(krate)?),
         &[],
     )?;
     if report.failed_binaries.is_empty() {
@@ -39,10 +50,10 @@ struct Median {
     throughput: Option<(f64, &'static str)>,
 }
 
-/// Reads every `new/estimates.json` under `target/criterion` written at or after `since`.
-fn criterion_medians(since: SystemTime) -> Vec<Median> {
+/// Reads every `new/estimates.json` under `criterion` written at or after `since`.
+fn criterion_medians(criterion: &Path, since: SystemTime) -> Vec<Median> {
     let mut found = Vec::new();
-    let mut stack = vec![root().join("target/criterion")];
+    let mut stack = vec![criterion.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
@@ -65,28 +76,48 @@ fn criterion_medians(since: SystemTime) -> Vec<Median> {
     found
 }
 
+/// The parts of criterion's `estimates.json` read here.
+#[derive(Deserialize)]
+struct Estimates {
+    median: Estimate,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+}
+
+/// The parts of criterion's `benchmark.json` read here.
+#[derive(Deserialize)]
+struct Benchmark {
+    full_id: String,
+    throughput: Option<Throughput>,
+}
+
+#[derive(Deserialize)]
+enum Throughput {
+    Bytes(f64),
+    BytesDecimal(f64),
+    Elements(f64),
+}
+
 fn read_median(new_dir: &Path) -> Option<Median> {
-    let read = |f: &str| {
-        fs::read_to_string(new_dir.join(f))
-            .ok()
-            .and_then(|t| Json::parse(&t).ok())
-    };
-    let est = read("estimates.json")?;
-    let bench = read("benchmark.json")?;
-    let ns = est.at(&["median", "point_estimate"])?.as_f64()?;
-    let id = bench.get("full_id")?.as_str()?.to_string();
-    let throughput = match bench.get("throughput") {
-        Some(t) => match (
-            t.get("Bytes").and_then(Json::as_f64),
-            t.get("Elements").and_then(Json::as_f64),
-        ) {
-            (Some(b), _) => Some((b / ns * 1e9, "B/s")),
-            (_, Some(n)) => Some((n / ns * 1e9, "elem/s")),
-            _ => None,
-        },
-        None => None,
-    };
-    Some(Median { id, ns, throughput })
+    fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+        let text = fs::read_to_string(path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+    let est: Estimates = read(&new_dir.join("estimates.json"))?;
+    let bench: Benchmark = read(&new_dir.join("benchmark.json"))?;
+    let ns = est.median.point_estimate;
+    let throughput = bench.throughput.map(|t| match t {
+        Throughput::Bytes(b) | Throughput::BytesDecimal(b) => (b / ns * 1e9, "B/s"),
+        Throughput::Elements(n) => (n / ns * 1e9, "elem/s"),
+    });
+    Some(Median {
+        id: bench.full_id,
+        ns,
+        throughput,
+    })
 }
 
 /// `x` in the largest unit of `units` (scale, decimals, suffix) that it reaches, else as is with
@@ -124,11 +155,10 @@ fn medians_table(medians: &[Median]) -> String {
 }
 
 /// The full run: criterion and the measure example for each crate, into the journal.
-pub(crate) fn full(krate: Option<&str>) -> Result {
-    let crates: Vec<String> = match krate {
-        Some(c) => vec![c.to_string()],
-        None => checklist::load()?.into_iter().map(|d| d.krate).collect(),
-    };
+fn full(krate: Option<&str>) -> Result<()> {
+    let ws = ws::current()?;
+    let crates = ws.selected(krate)?;
+    let criterion = ws.target_subdir("criterion");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rustc = Cmd::new("rustc")
         .arg("-V")
@@ -136,26 +166,25 @@ pub(crate) fn full(krate: Option<&str>) -> Result {
         .trim()
         .to_string();
     let mut summary = format!("# Bench summary — {}\n\n{cores} vCPUs, {rustc}.\n", today());
-    for c in &crates {
+    for package in crates {
+        let c = package.name.as_str();
         println!("\n━━━━ bench: {c} ━━━━");
         let started = SystemTime::now();
         cargo()
+            .env("CRITERION_HOME", &criterion)
             .args(["bench", "-p", c])
             .run(&format!("bench {c}: criterion"))?;
-        let medians = criterion_medians(started);
-        // Example names are unique across the workspace: `day1-measure`, `day2-measure`, …
-        let example = format!("{}-measure", c.split('-').next().unwrap_or(c));
+        let medians = criterion_medians(&criterion, started);
+        let example = package
+            .examples
+            .iter()
+            .find(|e| e.ends_with("measure"))
+            .with_context(|| {
+                format!("bench {c}: no example named `…measure` (examples/measure.rs)")
+            })?;
         let tables = cargo()
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                c,
-                "--example",
-                &example,
-            ])
-            .read(&format!("bench {c}: examples/measure.rs"))?;
+            .args(["run", "--release", "--quiet", "-p", c, "--example", example])
+            .read(&format!("bench {c}: example {example}"))?;
         let block = format!(
             "Measured on {} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}. \"Cores busy\" is process \
              CPU time / wall time.\n\n{}\n\nCriterion medians (`cargo bench -p {c}`):\n\n{}",
@@ -167,8 +196,8 @@ pub(crate) fn full(krate: Option<&str>) -> Result {
         println!("bench {c}: journal/{c}.md updated");
         summary.push_str(&format!("\n## {c}\n\n{block}\n"));
     }
-    let path = root().join("target/bench-summary.md");
-    fs::write(&path, summary).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let path = ws.target_subdir("bench-summary.md");
+    fs::write(&path, summary).with_context(|| format!("writing {}", path.display()))?;
     println!("\nbench: wrote {}", path.display());
     Ok(())
 }

@@ -4,26 +4,19 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 
-/// An error that names what failed; `main` prints it and exits non-zero.
-pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+use anyhow::{Context as _, Result, bail};
 
-/// The workspace root (the parent of this crate's directory).
-pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
-}
+use crate::ws;
 
 /// The cargo that runs this xtask (`$CARGO`), so `cargo +nightly xtask …` and rustup overrides hold.
 pub(crate) fn cargo() -> Cmd {
     Cmd::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// A command line to print and run.
+/// A command line to print and run; it runs in the workspace root unless [`Cmd::dir`] says otherwise.
 #[derive(Debug)]
 pub(crate) struct Cmd {
     program: OsString,
@@ -103,26 +96,28 @@ impl Cmd {
         parts.join(" ")
     }
 
-    fn command(&self) -> Command {
+    fn command(&self) -> Result<Command> {
         let mut c = Command::new(&self.program);
         c.args(&self.args)
             .envs(self.envs.iter().map(|(k, v)| (k, v)));
-        c.current_dir(self.dir.clone().unwrap_or_else(root));
-        c
+        match &self.dir {
+            Some(d) => c.current_dir(d),
+            None => c.current_dir(&ws::current()?.root),
+        };
+        Ok(c)
     }
 
     /// Prints and runs the command with inherited output; an error names `what`.
-    pub(crate) fn run(&self, what: &str) -> Result {
+    pub(crate) fn run(&self, what: &str) -> Result<()> {
         println!("> {}", self.display());
         let status = self
-            .command()
+            .command()?
             .status()
-            .map_err(|e| format!("{what}: could not start `{}`: {e}", self.display()))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("{what}: `{}` failed ({status})", self.display()))
+            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
+        if !status.success() {
+            bail!("{what}: `{}` failed ({status})", self.display());
         }
+        Ok(())
     }
 
     /// Prints and runs the command, capturing its output while also passing it through to the
@@ -143,12 +138,12 @@ impl Cmd {
         show: impl Fn(&str) -> bool + Send + Sync,
     ) -> Result<Output> {
         let mut child = self
-            .command()
+            .command()?
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("{what}: could not start `{}`: {e}", self.display()))?;
+            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
         let out = child.stdout.take().expect("stdout is piped");
         let err = child.stderr.take().expect("stderr is piped");
         let (stdout, stderr) = thread::scope(|s| {
@@ -160,9 +155,20 @@ impl Cmd {
                 e.join().expect("stderr pump"),
             )
         });
+        self.finish(what, child, stdout, stderr)
+    }
+
+    /// Waits for `child` (this command's process) and pairs its exit with what it printed.
+    fn finish(
+        &self,
+        what: &str,
+        mut child: Child,
+        stdout: String,
+        stderr: String,
+    ) -> Result<Output> {
         let status = child
             .wait()
-            .map_err(|e| format!("{what}: waiting for `{}`: {e}", self.display()))?;
+            .with_context(|| format!("{what}: waiting for `{}`", self.display()))?;
         Ok(Output {
             success: status.success(),
             code: status.code(),
@@ -171,27 +177,43 @@ impl Cmd {
         })
     }
 
+    /// Runs the command without printing anything, capturing stdout and stderr.
+    pub(crate) fn capture(&self, what: &str) -> Result<Output> {
+        let out = self
+            .command()?
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
+        Ok(Output {
+            success: out.status.success(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
     /// Prints and runs the command, capturing stdout silently (stderr passes through).
     pub(crate) fn read(&self, what: &str) -> Result<String> {
         println!("> {}", self.display());
+        self.read_quiet(what)
+    }
+
+    /// [`Cmd::read`] without printing the command line first.
+    pub(crate) fn read_quiet(&self, what: &str) -> Result<String> {
         let out = self
-            .command()
+            .command()?
             .stderr(Stdio::inherit())
             .output()
-            .map_err(|e| format!("{what}: could not start `{}`: {e}", self.display()))?;
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        } else {
-            Err(format!(
-                "{what}: `{}` failed ({})",
-                self.display(),
-                out.status
-            ))
+            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
+        if !out.status.success() {
+            bail!("{what}: `{}` failed ({})", self.display(), out.status);
         }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
 
-/// Copies `from` to `to` line by line (lines `show` accepts), returning everything read.
+/// Copies `from` to `to` line by line (lines `show` accepts), returning everything read. A
+/// terminal that went away does not stop the copy: the output is still captured.
 fn pump(from: impl Read, mut to: impl Write, show: &(dyn Fn(&str) -> bool + Sync)) -> String {
     let mut all = String::new();
     let mut reader = BufReader::new(from);

@@ -1,4 +1,28 @@
-//! The journal: checking its pages and refreshing their "Measured on this machine" blocks.
+//! `cargo xtask journal`: checks the journal pages and shows, per prompt, whether the learner has
+//! written their answer; also refreshes the pages' "Measured on this machine" blocks for `bench`.
+//!
+//! A prompt section looks like this:
+//!
+//! ```text
+//! ### <prompt heading>
+//!
+//! *Questions to guide you:*
+//! - …
+//!
+//! <!-- your answer below -->
+//!
+//! <details>
+//! <summary>A worked answer (read it after writing yours)</summary>
+//!
+//! …
+//!
+//! </details>
+//! ```
+//!
+//! The learner's text is every non-empty line of the section outside the guide-question list, HTML
+//! comments and `<details>` blocks. A fresh clone fails nothing: a `journal:` proof of the checklist
+//! holds when the worked answer is there (or the learner's own answer is long enough), and the
+//! learner's own status is shown, not judged.
 //!
 //! A learner's text is never touched: only the lines strictly between [`BEGIN`] and [`END`] are
 //! rewritten, and only by `cargo xtask bench`.
@@ -6,28 +30,37 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::checklist::{self, Proof};
-use crate::cmd::{Result, root};
+use anyhow::{Context as _, Result, bail};
+
+use crate::step::{Done, Step};
+use crate::week::{self, Proof};
+use crate::ws;
 
 /// The marker line that opens a page's measured block.
 pub(crate) const BEGIN: &str = "<!-- measured:begin -->";
 /// The marker line that closes it.
 pub(crate) const END: &str = "<!-- measured:end -->";
 
-/// How many words a journal answer needs before it counts as written.
+/// The line that opens a prompt's guide-question list.
+const GUIDE: &str = "*Questions to guide you:*";
+
+/// How many words an answer (worked or the learner's) needs before it proves a checklist item.
 const MIN_WORDS: usize = 30;
 
-pub(crate) fn page_path(page: &str) -> PathBuf {
-    root().join("journal").join(format!("{page}.md"))
+fn page_path(page: &str) -> Result<PathBuf> {
+    Ok(ws::current()?
+        .root
+        .join("journal")
+        .join(format!("{page}.md")))
 }
 
 fn read(page: &str) -> Result<String> {
-    let path = page_path(page);
-    fs::read_to_string(&path).map_err(|e| format!("journal: cannot read {}: {e}", path.display()))
+    let path = page_path(page)?;
+    fs::read_to_string(&path).with_context(|| format!("journal: reading {}", path.display()))
 }
 
 /// GitHub-like heading anchors, simplified: lower case, every run of other characters becomes `-`.
-pub(crate) fn slug(heading: &str) -> String {
+fn slug(heading: &str) -> String {
     let mut out = String::new();
     for c in heading.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
@@ -39,62 +72,170 @@ pub(crate) fn slug(heading: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-/// The body of the section whose heading slugs to `anchor`, without HTML comments.
-fn section(text: &str, anchor: &str) -> Option<String> {
-    let mut lines = text.lines();
-    let level = loop {
-        let line = lines.next()?;
-        let hashes = line.chars().take_while(|&c| c == '#').count();
-        if hashes > 0 && line[hashes..].starts_with(' ') && slug(&line[hashes..]) == anchor {
-            break hashes;
+/// `(level, title)` if `line` is an ATX heading.
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let level = line.chars().take_while(|&c| c == '#').count();
+    let title = line[level..].strip_prefix(' ')?;
+    (level > 0).then_some((level, title.trim()))
+}
+
+/// One heading's section of a page: the lines up to the next heading of its level or higher.
+#[derive(Debug)]
+struct Section<'a> {
+    title: &'a str,
+    body: Vec<&'a str>,
+    /// Whether the section is a prompt: a guide-question list before its first sub-heading (a
+    /// page or a `## Journal` section holding prompts is not one itself).
+    prompt: bool,
+}
+
+fn sections(text: &str) -> Vec<Section<'_>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((level, title)) = heading(line) else {
+            continue;
+        };
+        let body: Vec<&str> = lines[i + 1..]
+            .iter()
+            .take_while(|l| heading(l).is_none_or(|(h, _)| h > level))
+            .copied()
+            .collect();
+        let prompt = body
+            .iter()
+            .take_while(|l| heading(l).is_none())
+            .any(|l| l.trim() == GUIDE);
+        found.push(Section {
+            title,
+            body,
+            prompt,
+        });
+    }
+    found
+}
+
+/// What a prompt section holds.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    /// Words of the learner's own text.
+    learner_words: usize,
+    /// Words inside the section's `<details>` blocks (the worked answer), without the summary.
+    worked_words: usize,
+}
+
+impl Answer {
+    fn of(body: &[&str]) -> Answer {
+        let body = without_comments(&body.join("\n"));
+        let mut answer = Answer {
+            learner_words: 0,
+            worked_words: 0,
+        };
+        // In the guide list: `Some(items seen so far)`.
+        let (mut in_details, mut in_guide) = (0_usize, None::<usize>);
+        for line in body.lines() {
+            let t = line.trim();
+            if t.starts_with("<details") {
+                in_details += 1;
+                continue;
+            }
+            if in_details > 0 {
+                if t.starts_with("</details>") {
+                    in_details -= 1;
+                } else if !t.starts_with("<summary") {
+                    answer.worked_words += t.split_whitespace().count();
+                }
+                continue;
+            }
+            if t == GUIDE {
+                in_guide = Some(0);
+                continue;
+            }
+            if let Some(items) = in_guide {
+                // The list: its items and their indented continuation lines, up to the first blank
+                // line after an item.
+                if t.starts_with("- ") || t.starts_with("* ") {
+                    in_guide = Some(items + 1);
+                    continue;
+                }
+                if (t.is_empty() && items == 0) || (!t.is_empty() && line.starts_with(' ')) {
+                    continue;
+                }
+                in_guide = None;
+            }
+            answer.learner_words += t.split_whitespace().count();
         }
-    };
-    let body: Vec<&str> = lines
-        .take_while(|l| {
-            let h = l.chars().take_while(|&c| c == '#').count();
-            h == 0 || h > level || !l[h..].starts_with(' ')
-        })
-        .collect();
-    let mut body = body.join("\n");
-    while let Some(start) = body.find("<!--") {
-        let end = body[start..]
+        answer
+    }
+
+    /// `written (N words)` or `not yet written`.
+    fn learner_status(&self) -> String {
+        match self.learner_words {
+            0 => "not yet written".into(),
+            1 => "written (1 word)".into(),
+            n => format!("written ({n} words)"),
+        }
+    }
+}
+
+/// `text` with its HTML comments (possibly spanning lines) removed.
+fn without_comments(text: &str) -> String {
+    let mut out = text.to_string();
+    while let Some(start) = out.find("<!--") {
+        let end = out[start..]
             .find("-->")
-            .map_or(body.len(), |e| start + e + 3);
-        body.replace_range(start..end, "");
+            .map_or(out.len(), |e| start + e + 3);
+        out.replace_range(start..end, "");
     }
-    Some(body)
+    out
 }
 
-/// Checks a `journal:<page>#<anchor>` proof: the section exists and holds a real answer.
-pub(crate) fn answer_status(page: &str, anchor: &str) -> std::result::Result<usize, String> {
+/// Checks a `journal:<page>#<anchor>` proof: the section exists and holds a worked answer or the
+/// learner's own answer of at least [`MIN_WORDS`]. Ok: a short description for the checklist.
+pub(crate) fn proof_status(page: &str, anchor: &str) -> Result<String> {
     let text = read(page)?;
-    let body = section(&text, anchor)
-        .ok_or_else(|| format!("journal/{page}.md has no heading `#{anchor}`"))?;
-    let words = body.split_whitespace().count();
-    if words >= MIN_WORDS {
-        Ok(words)
-    } else {
-        Err(format!(
-            "journal/{page}.md#{anchor} has {words} words; write an answer of at least {MIN_WORDS}"
-        ))
+    let section = sections(&text)
+        .into_iter()
+        .find(|s| slug(s.title) == anchor);
+    let Some(section) = section else {
+        bail!("journal/{page}.md has no heading `#{anchor}`");
+    };
+    let answer = Answer::of(&section.body);
+    if answer.worked_words < MIN_WORDS && answer.learner_words < MIN_WORDS {
+        bail!(
+            "journal/{page}.md#{anchor} has a worked answer of {} words and yours of {}; one of \
+             them needs at least {MIN_WORDS}",
+            answer.worked_words,
+            answer.learner_words
+        );
     }
+    Ok(format!(
+        "worked answer {} words; yours: {}",
+        answer.worked_words,
+        answer.learner_status()
+    ))
 }
 
-/// The `journal` step: every page exists, its checklist matches `checklist.md`, every answer the
-/// checklist names is written, and the measured markers are intact.
-pub(crate) fn check() -> Result {
-    let days = checklist::load()?;
+/// The `journal` step: every day of the workspace has its page, each page's checklist matches
+/// `checklist.md`, every answer the checklist names is there, and the measured markers are intact;
+/// then each prompt's status (the learner's own text), which never fails the step.
+pub(crate) fn run() -> Step {
+    let ws = ws::current()?;
+    let days = week::load()?;
     let mut problems = Vec::new();
-    for page in ["README", "retrospective"] {
-        if let Err(e) = read(page) {
-            problems.push(e);
+    for day in &days {
+        if ws.package(&day.krate).is_err() {
+            problems.push(format!(
+                "journal/checklist.md: `## {}` is not a crate of the workspace",
+                day.krate
+            ));
         }
     }
-    for day in &days {
-        let text = match read(&day.krate) {
+    let mut pages: Vec<String> = ws.days().map(|d| d.name.clone()).collect();
+    for page in &pages {
+        let text = match read(page) {
             Ok(t) => t,
             Err(e) => {
-                problems.push(e);
+                problems.push(format!("{e:#}"));
                 continue;
             }
         };
@@ -102,11 +243,14 @@ pub(crate) fn check() -> Result {
         match (text.find(BEGIN), text.find(END)) {
             (Some(i), Some(j)) if b == 1 && e == 1 && i < j => {}
             _ => problems.push(format!(
-                "journal/{}.md: needs exactly one `{BEGIN}` followed by one `{END}` (found {b} and {e})",
-                day.krate
+                "journal/{page}.md: needs exactly one `{BEGIN}` followed by one `{END}` (found {b} and {e})"
             )),
         }
-        for item in &day.items {
+        for item in days
+            .iter()
+            .filter(|d| &d.krate == page)
+            .flat_map(|d| &d.items)
+        {
             let ticked = [
                 format!("- [ ] {}", item.text),
                 format!("- [x] {}", item.text),
@@ -116,50 +260,68 @@ pub(crate) fn check() -> Result {
                 .any(|l| ticked.iter().any(|t| l.trim_end() == t))
             {
                 problems.push(format!(
-                    "journal/{}.md: checklist lacks the item `- [ ] {}`",
-                    day.krate, item.text
+                    "journal/{page}.md: its checklist lacks the item `- [ ] {}`",
+                    item.text
                 ));
             }
         }
     }
-    for day in &days {
-        for item in &day.items {
-            for proof in &item.proofs {
-                if let Proof::Journal { page, anchor } = proof
-                    && let Err(e) = answer_status(page, anchor)
-                {
-                    problems.push(e);
-                }
-            }
+    for proof in days.iter().flat_map(|d| &d.items).flat_map(|i| &i.proofs) {
+        if let Proof::Journal { page, anchor } = proof
+            && let Err(e) = proof_status(page, anchor)
+        {
+            problems.push(format!("{e:#}"));
         }
     }
-    if problems.is_empty() {
-        println!(
-            "journal: {} day pages, checklists and answers in order",
-            days.len()
-        );
-        Ok(())
-    } else {
+    pages.push("retrospective".into());
+    let (mut written, mut prompts) = (0, 0);
+    for page in &pages {
+        let Ok(text) = read(page) else {
+            continue;
+        };
+        let guided: Vec<_> = sections(&text)
+            .into_iter()
+            .filter(|s| s.prompt)
+            .map(|s| (s.title, Answer::of(&s.body)))
+            .collect();
+        if guided.is_empty() {
+            continue;
+        }
+        println!("journal/{page}.md");
+        for (title, answer) in guided {
+            prompts += 1;
+            written += usize::from(answer.learner_words > 0);
+            println!("  {title}: {}", answer.learner_status());
+        }
+    }
+    if prompts > 0 {
+        println!("journal: you have written {written} of {prompts} prompts");
+    }
+    if !problems.is_empty() {
         for p in &problems {
             println!("  ✗ {p}");
         }
-        Err(format!("journal: {} problem(s)", problems.len()))
+        bail!("journal: {} problem(s)", problems.len());
     }
+    println!(
+        "journal: {} day pages, their checklists, answers and measured blocks in order",
+        ws.days().count()
+    );
+    Ok(Done::Ok)
 }
 
 /// Replaces the measured block of `journal/<page>.md` with `content`.
-pub(crate) fn write_measured(page: &str, content: &str) -> Result {
+pub(crate) fn write_measured(page: &str, content: &str) -> Result<()> {
     let text = read(page)?;
     let (Some(i), Some(j)) = (text.find(BEGIN), text.find(END)) else {
-        return Err(format!(
-            "journal/{page}.md: the `{BEGIN}` / `{END}` markers are missing"
-        ));
+        bail!("journal/{page}.md: the `{BEGIN}` / `{END}` markers are missing");
     };
     if j < i {
-        return Err(format!("journal/{page}.md: `{END}` comes before `{BEGIN}`"));
+        bail!("journal/{page}.md: `{END}` comes before `{BEGIN}`");
     }
     let updated = format!("{}{BEGIN}\n{}\n{}", &text[..i], content.trim(), &text[j..]);
-    fs::write(page_path(page), updated).map_err(|e| format!("writing journal/{page}.md: {e}"))
+    let path = page_path(page)?;
+    fs::write(&path, updated).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]
@@ -181,12 +343,69 @@ mod tests {
 
     #[test]
     fn a_section_ends_at_the_next_heading_of_its_level() {
-        let text = "# T\n## A\none <!-- hidden -->\n### sub\ntwo\n## B\nthree\n";
-        let a = section(text, "a").unwrap();
-        assert!(
-            a.contains("one") && a.contains("two") && !a.contains("three") && !a.contains("hidden")
+        let text = "# T\n## A\none\n### sub\ntwo\n## B\nthree\n";
+        let all = sections(text);
+        let a = all.iter().find(|s| s.title == "A").unwrap();
+        assert_eq!(a.body, ["one", "### sub", "two"]);
+        let b = all.iter().find(|s| s.title == "B").unwrap();
+        assert_eq!(b.body, ["three"]);
+    }
+
+    const FRESH: &str = "### Why?\n\n*Questions to guide you:*\n- What breaks?\n- Which \
+        ordering?\n  (think of the reader)\n\n<!-- your answer below -->\n\n<details>\n<summary>A \
+        worked answer (read it after writing yours)</summary>\n\nBecause the reader must see \
+        the write.\n\n</details>\n";
+
+    #[test]
+    fn only_a_section_with_its_own_guide_list_is_a_prompt() {
+        let page = format!("# Day\n\nintro\n\n## Journal\n\n{FRESH}\n## Notes\n\nmine\n");
+        let prompts: Vec<_> = sections(&page)
+            .into_iter()
+            .filter(|s| s.prompt)
+            .map(|s| s.title)
+            .collect();
+        assert_eq!(prompts, ["Why?"]);
+    }
+
+    #[test]
+    fn a_fresh_prompt_has_only_the_worked_answer() {
+        let a = Answer::of(&sections(FRESH)[0].body);
+        assert_eq!(
+            a,
+            Answer {
+                learner_words: 0,
+                worked_words: 7,
+            }
         );
-        assert_eq!(section(text, "b").unwrap().trim(), "three");
-        assert!(section(text, "c").is_none());
+        assert_eq!(a.learner_status(), "not yet written");
+    }
+
+    #[test]
+    fn the_learners_text_is_told_from_the_worked_answer() {
+        let before = FRESH.replace(
+            "<!-- your answer below -->\n",
+            "<!-- your answer below -->\nIt races.\n",
+        );
+        let after = format!("{FRESH}\nAnd one more line after it.\n");
+        let comment = FRESH.replace("<!-- your answer below -->", "<!-- a\nmulti-line note -->");
+        let list = FRESH.replace(
+            "<!-- your answer below -->\n",
+            "<!-- your answer below -->\n- my point\n",
+        );
+        for (text, words) in [
+            (before.as_str(), 2),
+            (after.as_str(), 6),
+            (comment.as_str(), 0),
+            (list.as_str(), 3),
+        ] {
+            let a = Answer::of(&sections(text)[0].body);
+            assert_eq!((a.learner_words, a.worked_words), (words, 7), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_answer_without_guide_or_details_is_all_the_learners() {
+        let a = Answer::of(&["", "Some words here.", "- a list of mine"]);
+        assert_eq!((a.learner_words, a.worked_words), (8, 0));
     }
 }

@@ -3,63 +3,53 @@
 //! Safe Rust already rules out data races at compile time (`Send`/`Sync`); TSan checks the
 //! `unsafe` code and the orderings the type system cannot see. It needs the nightly toolchain
 //! (`-Zsanitizer=thread`) and a std rebuilt with the sanitizer (`-Zbuild-std`, which needs the
-//! `rust-src` component): an uninstrumented std makes its own locks look like races.
+//! `rust-src` component): an uninstrumented std makes its own locks look like races. The build goes
+//! to `<target>/tsan`.
 
-use std::path::Path;
+use std::path::PathBuf;
 
-use crate::cmd::{Cmd, append_flags, root};
-use crate::{Done, Step, select, suite, summarise};
+use anyhow::{Result, bail};
+
+use crate::cmd::{Cmd, append_flags};
+use crate::step::{Done, Step, summarise};
+use crate::{nightly, suite, ws};
 
 const SANITIZER: &str = "-Zsanitizer=thread";
 
-fn nightly_cargo() -> Cmd {
-    Cmd::new("rustup").args(["run", "nightly", "cargo"])
+/// Where the instrumented builds go.
+pub(crate) fn target_dir() -> Result<PathBuf> {
+    Ok(ws::current()?.target_subdir("tsan"))
 }
 
-/// The nightly toolchain's host triple, or why there is none.
-fn nightly_host() -> Result<String, String> {
-    let out = std::process::Command::new("rustup")
-        .args(["run", "nightly", "rustc", "-vV"])
-        .output()
-        .map_err(|e| format!("rustup is not available ({e})"))?;
-    if !out.status.success() {
-        return Err(
-            "no nightly toolchain (install it with `rustup toolchain install nightly`)".into(),
-        );
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-        .ok_or_else(|| "`rustc +nightly -vV` printed no host triple".into())
+/// `cargo test` under ThreadSanitizer for the host triple `host` (from [`nightly::host`]), without
+/// a package selection; run it with [`options`] as `TSAN_OPTIONS`.
+pub(crate) fn cargo_test(host: &str) -> Result<Cmd> {
+    Ok(nightly::cargo()
+        .env("RUSTFLAGS", append_flags("RUSTFLAGS", SANITIZER))
+        .args(["test", "-Zbuild-std", "--target", host, "--target-dir"])
+        .arg(target_dir()?))
 }
 
-/// Makes sure nightly has `rust-src` (needed by `-Zbuild-std`), installing it once if it can.
-fn ensure_rust_src() -> Result<(), String> {
-    let out = std::process::Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--print", "sysroot"])
-        .output()
-        .map_err(|e| format!("rustup is not available ({e})"))?;
-    let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let library = Path::new(&sysroot).join("lib/rustlib/src/rust/library");
-    if library.is_dir() {
-        return Ok(());
-    }
-    println!("race: nightly has no rust-src; installing it once");
-    Cmd::new("rustup")
-        .args(["component", "add", "rust-src", "--toolchain", "nightly"])
-        .run("race: rustup component add rust-src")
-        .map_err(|e| format!("rust-src for nightly is missing and could not be installed ({e})"))
+/// `TSAN_OPTIONS` for the workspace's tests: a distinct exit code, and the known false positives in
+/// dependencies (each explained in `xtask/tsan-suppressions.txt`) suppressed.
+pub(crate) fn options() -> Result<String> {
+    let suppressions = ws::current()?.root.join("xtask/tsan-suppressions.txt");
+    Ok(format!(
+        "exitcode=66 suppressions={}",
+        suppressions.display()
+    ))
 }
 
-/// Runs the canary under TSan and checks that TSan reported its race.
-fn detector_is_live(host: &str) -> Result<(), String> {
-    let out = nightly_cargo()
+/// Runs the canary under TSan (without suppressions) and checks that TSan reported its race.
+fn detector_is_live(host: &str) -> Result<()> {
+    let ws = ws::current()?;
+    let out = nightly::cargo()
         .env("RUSTFLAGS", append_flags("RUSTFLAGS", SANITIZER))
         .env("TSAN_OPTIONS", "exitcode=66")
         .args(["run", "-Zbuild-std", "--target", host, "--target-dir"])
-        .arg(root().join("target/tsan"))
+        .arg(target_dir()?)
         .arg("--manifest-path")
-        .arg(root().join("xtask/race-canary/Cargo.toml"))
+        .arg(ws.root.join("xtask/race-canary/Cargo.toml"))
         .tee("race: canary", |_| true)?;
     let reported = out.stderr.contains("WARNING: ThreadSanitizer: data race");
     match (reported, out.success) {
@@ -68,42 +58,27 @@ fn detector_is_live(host: &str) -> Result<(), String> {
             Ok(())
         }
         (false, _) => {
-            Err("race: ThreadSanitizer did not report the canary's deliberate data race".into())
+            bail!("race: ThreadSanitizer did not report the canary's deliberate data race")
         }
-        (true, true) => Err("race: the canary's race was reported but the run exited 0".into()),
+        (true, true) => bail!("race: the canary's race was reported but the run exited 0"),
     }
 }
 
+/// `cargo xtask race [CRATE]`.
 pub(crate) fn run(krate: Option<&str>) -> Step {
-    let host = match nightly_host() {
+    let selection = ws::select(krate)?;
+    let ready = nightly::host().and_then(|h| nightly::ensure_rust_src("race").map(|()| h));
+    let host = match ready {
         Ok(h) => h,
         Err(why) => {
-            suite::clear("race");
+            suite::clear("race")?;
             return Ok(Done::Skipped(why));
         }
     };
-    if let Err(why) = ensure_rust_src() {
-        suite::clear("race");
-        return Ok(Done::Skipped(why));
-    }
     detector_is_live(&host)?;
-    let build = nightly_cargo()
-        .env("RUSTFLAGS", append_flags("RUSTFLAGS", SANITIZER))
-        .args([
-            "test",
-            "-Zbuild-std",
-            "--target",
-            &host,
-            "--target-dir",
-            "target/tsan",
-            "--lib",
-            "--tests",
-        ])
-        .args(select(krate));
-    // Known false positives in dependencies, each explained in the file, are suppressed; the
-    // canary above ran without suppressions.
-    let suppressions = root().join("xtask/tsan-suppressions.txt");
-    let options = format!("exitcode=66 suppressions={}", suppressions.display());
-    let report = suite::run("race", build, &[("TSAN_OPTIONS", options)])?;
+    let build = cargo_test(&host)?
+        .args(["--lib", "--tests"])
+        .args(selection);
+    let report = suite::run("race", build, &[("TSAN_OPTIONS", options()?)])?;
     summarise("race", &report)
 }

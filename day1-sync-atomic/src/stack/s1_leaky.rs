@@ -37,7 +37,7 @@ use std::mem::ManuallyDrop;
 use std::ptr;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
-use crate::sync::{AtomicPtr, UnsafeCell};
+use crate::sync::{AtomicPtr, UnsafeCell, const_fn};
 
 struct Node<T> {
     /// The element; moved out exactly once, by the pop that unlinks the node (invariant 1).
@@ -80,28 +80,21 @@ impl<T> LeakyStack<T> {
     /// The heap bytes one node takes; every `pop` leaves this much allocated until `Drop`.
     pub const NODE_BYTES: usize = size_of::<Node<T>>();
 
-    /// An empty stack.
-    #[cfg(not(loom))]
-    pub const fn new() -> Self {
-        LeakyStack {
-            head: AtomicPtr::new(ptr::null_mut()),
-            retired: AtomicPtr::new(ptr::null_mut()),
-            _owns: PhantomData,
-        }
-    }
-
-    /// An empty stack (loom's atomics have no `const fn new`).
-    #[cfg(loom)]
-    pub fn new() -> Self {
-        LeakyStack {
-            head: AtomicPtr::new(ptr::null_mut()),
-            retired: AtomicPtr::new(ptr::null_mut()),
-            _owns: PhantomData,
+    const_fn! {
+        const_if: #[cfg(not(loom))];
+        /// An empty stack.
+        pub const fn new() -> Self {
+            LeakyStack {
+                head: AtomicPtr::new(ptr::null_mut()),
+                retired: AtomicPtr::new(ptr::null_mut()),
+                _owns: PhantomData,
+            }
         }
     }
 
     /// Pushes `value` on top.
     pub fn push(&self, value: T) {
+        // lab:begin day1/treiber-push
         let new = Box::into_raw(Box::new(Node {
             value: UnsafeCell::new(ManuallyDrop::new(value)),
             next: UnsafeCell::new(ptr::null_mut()),
@@ -125,10 +118,12 @@ impl<T> LeakyStack<T> {
                 Err(current) => head = current,
             }
         }
+        // lab:end day1/treiber-push
     }
 
     /// Pops the top element, or returns `None` if the stack is empty.
     pub fn pop(&self) -> Option<T> {
+        // lab:begin day1/treiber-pop-leaky
         // Acquire: pairs with the Release CAS in `push` that published `head` — directly, or through
         // the release sequence of later CASes on `head` (invariant 4) — so its fields are visible.
         let mut head = self.head.load(Acquire);
@@ -157,6 +152,7 @@ impl<T> LeakyStack<T> {
                 Err(current) => head = current,
             }
         }
+        // lab:end day1/treiber-pop-leaky
     }
 
     /// Whether the stack was empty at the moment of the check.

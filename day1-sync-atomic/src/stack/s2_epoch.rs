@@ -40,6 +40,8 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
 use crossbeam_utils::Backoff;
 
+use crate::sync::const_fn;
+
 struct Node<T> {
     /// The element; moved out once by the pop that unlinks the node (invariant 1).
     value: ManuallyDrop<T>,
@@ -77,10 +79,13 @@ unsafe impl<T: Send> Send for Stack<T> {}
 unsafe impl<T: Send> Sync for Stack<T> {}
 
 impl<T> Stack<T> {
-    /// An empty stack.
-    pub const fn new() -> Self {
-        Stack {
-            head: Atomic::null(),
+    const_fn! {
+        const_if: #[cfg(not(crossbeam_loom))];
+        /// An empty stack.
+        pub const fn new() -> Self {
+            Stack {
+                head: Atomic::null(),
+            }
         }
     }
 
@@ -117,6 +122,7 @@ impl<T> Stack<T> {
 
     /// Pops the top element, or returns `None` if the stack is empty.
     pub fn pop(&self) -> Option<T> {
+        // lab:begin day1/treiber-pop-epoch
         let guard = &epoch::pin();
         let backoff = Backoff::new();
         loop {
@@ -146,6 +152,7 @@ impl<T> Stack<T> {
             }
             backoff.spin(); // lost the race for `head`, as in `push`
         }
+        // lab:end day1/treiber-pop-epoch
     }
 
     /// Whether the stack was empty at the moment of the check.

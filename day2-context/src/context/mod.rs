@@ -12,10 +12,12 @@
 //! 1. A scope's error goes from `None` to `Some(e)` once and never changes again; it is written
 //!    only under the scope's lock (the first error wins, `cancel` is idempotent).
 //! 2. When `cancel` returns, the scope and every descendant are done: errors set, `done()`
-//!    channels disconnected, blocked waiters notified. The canceller holds each scope's lock while
-//!    it walks that scope's children, so a second, concurrent `cancel` of the same scope waits for
-//!    the walk to finish before it can observe "already done" and return. (Async wakers are woken
-//!    just after the locks are released.)
+//!    channels disconnected, blocked waiters notified. The canceller holds the lock of the scope
+//!    it was called on (the walk's *root*) for the whole walk, and visits the descendants from a
+//!    work list, one lock at a time, so any depth costs constant stack. Each descendant it marks
+//!    records the root; a second, concurrent `cancel` that finds a scope already done takes that
+//!    root's lock once before returning, so it too returns only after the walk is over. (Async
+//!    wakers are woken just after the locks are released.)
 //! 3. A live child is in its parent's child set; a done scope is in no child set — `cancel`
 //!    removes it from its parent, and a parent's cancel takes all its children out. So a
 //!    long-lived parent holds only live children, however many have come and gone.
@@ -32,9 +34,14 @@
 //!
 //! # Lock order
 //!
-//! A parent's lock before its child's (only `cancel` nests them, walking downwards); any scope's
-//! lock before the timer's; the timer thread holds no lock while it cancels. `cancel` takes the
-//! parent's lock to remove itself only after releasing its own. Wakers run with no lock held.
+//! An ancestor's lock before a descendant's (only `cancel` nests them: the walk's root, then one
+//! descendant at a time); any scope's lock before the timer's; the timer thread holds no lock
+//! while it cancels. `cancel` takes the parent's lock to remove itself, and a walk's root lock to
+//! wait for it, only after releasing its own. No user code runs under a scope's lock: wakers are
+//! cloned, dropped and woken with it released.
+//!
+//! Dropping a never-cancelled subtree is a loop too (`Node`'s `Drop`), as is dropping a long
+//! chain of `Context` links (`Inner`'s `Drop`).
 //!
 //! # Under loom
 //!
@@ -216,11 +223,13 @@ impl Context {
     /// [`ContextError::DeadlineExceeded`], at `deadline`. The child's deadline is the earlier of
     /// `deadline` and the parent's; a deadline at or before now makes the child done at once.
     pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelHandle) {
+        // lab:begin day2/deadline-inheritance
         match parent.inner.deadline {
             // The parent ends first anyway: no timer of our own (Go does the same).
             Some(earlier) if earlier < deadline => parent.derive_scope(None, Some(earlier)),
             _ => parent.derive_scope(Some(deadline), Some(deadline)),
         }
+        // lab:end day2/deadline-inheritance
     }
 
     fn derive_scope(
@@ -279,6 +288,7 @@ impl Context {
 
     /// Go's `ctx.Value(key)`: the innermost value bound to `K` on the chain, if any.
     pub fn value<K: Key>(&self) -> Option<&K::Value> {
+        // lab:begin day2/value-lookup
         let mut link = Some(self);
         while let Some(ctx) = link {
             if let Some(binding) = &ctx.inner.value
@@ -289,6 +299,7 @@ impl Context {
             link = ctx.inner.parent.as_ref();
         }
         None
+        // lab:end day2/value-lookup
     }
 
     /// Go's `ctx.Done()`: a receiver that never yields a message and becomes *disconnected* when

@@ -2,6 +2,7 @@
 //! `with_deadline`. The invariants and the lock order are stated once, in `context/mod.rs`.
 
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::{Arc, PoisonError, Weak};
@@ -64,6 +65,9 @@ struct State {
     /// Dropped by `cancel`, which disconnects `done_rx`.
     #[cfg(not(loom))]
     done_tx: Option<crossbeam_channel::Sender<super::Never>>,
+    /// Set when an ancestor's cancel marked this scope done: the scope that cancel was called on,
+    /// whose lock is held until the whole walk is over.
+    cancelled_by: Option<Weak<Node>>,
 }
 
 /// What a cancel signals after it has released every lock.
@@ -77,6 +81,7 @@ impl Node {
     /// A new scope under `parent` (`None`: under `background()`), with its own timer if `deadline`
     /// is given. A child of a done parent is born done with the parent's error (invariant 4).
     pub(crate) fn new_child(parent: Option<&Arc<Node>>, deadline: Option<Instant>) -> Arc<Node> {
+        // lab:begin day2/child-registration
         let node = Arc::new(Node {
             err: AtomicU8::new(LIVE),
             state: Mutex::new(State::default()),
@@ -101,11 +106,13 @@ impl Node {
             node.arm(deadline);
         }
         node
+        // lab:end day2/child-registration
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic never happens while the lock is held (no user code runs under it), so a poisoned
-        // lock still guards consistent state.
+        // A panic never happens while the lock is held (no user code runs under it: wakers are
+        // cloned, dropped and woken with it released), so a poisoned lock still guards
+        // consistent state.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -129,21 +136,48 @@ impl Node {
 
     /// `None` while live, then the first error forever.
     pub(crate) fn err(&self) -> Option<ContextError> {
-        // Acquire: pairs with the Release store in `cancel_locked`, so whatever the canceller did
-        // before `cancel` is visible to a thread that sees the error (Go: close happens before receive).
+        // Acquire: pairs with the Release store in `mark` (called by `cancel`), so whatever the
+        // canceller did before `cancel` is visible to a thread that sees the error (Go: close
+        // happens before receive; `loom_context::cancel_publishes_the_writes_before_it`).
         decode(self.err.load(Acquire))
     }
 
     /// Cancels this scope and its whole subtree with `err` (ignored if already done), removes it
     /// from its parent, and returns only once every descendant is done (invariant 2).
+    ///
+    /// The walk is a loop over a work list, not a recursion, so a chain of any depth costs constant
+    /// stack: it holds our own lock throughout and one descendant's lock at a time.
     pub(crate) fn cancel(self: &Arc<Self>, err: ContextError) {
+        // lab:begin day2/cancel-propagation
         let mut fired = Fired::default();
         {
             let mut state = self.lock();
-            // Already done: a concurrent canceller held our lock for its whole subtree walk, so
-            // the subtree is done now too.
-            if !self.cancel_locked(&mut state, err, &mut fired) {
+            // Relaxed: `err` is written only under this lock, which we hold.
+            if self.err.load(Relaxed) != LIVE {
+                // Already done: by a cancel of our own, which held this lock until its walk was
+                // over, or by an ancestor's walk, which may still be on our subtree. That walk's
+                // root holds its lock until the walk ends: take it once (no lock held) to wait.
+                let walk = state.cancelled_by.clone();
+                drop(state);
+                if let Some(root) = walk.as_ref().and_then(Weak::upgrade) {
+                    drop(root.lock());
+                }
                 return;
+            }
+            self.mark(&mut state, err, &mut fired);
+            let mut pending: Vec<Arc<Node>> = state.children.drain().map(|(_, c)| c).collect();
+            let root = Arc::downgrade(self);
+            while let Some(node) = pending.pop() {
+                // Lock order: our lock (an ancestor's) before the descendant's.
+                let mut node_state = node.lock();
+                // Relaxed: under the node's lock. Done already means a cancel of its own walked
+                // it (and released this lock only afterwards): its subtree is done.
+                if node.err.load(Relaxed) != LIVE {
+                    continue;
+                }
+                node.mark(&mut node_state, err, &mut fired);
+                node_state.cancelled_by = Some(Weak::clone(&root));
+                pending.extend(node_state.children.drain().map(|(_, c)| c));
             }
         }
         if let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
@@ -154,19 +188,14 @@ impl Node {
         for entry in fired.timers {
             timer::remove(entry);
         }
-        for waker in fired.wakers {
-            waker.wake();
-        }
+        wake_all(fired.wakers);
+        // lab:end day2/cancel-propagation
     }
 
-    /// Marks this scope and, recursively, its children done. Called with `state` = our locked
-    /// state; takes each child's lock while holding ours (parent before child). Returns `false` if
-    /// the scope was already done.
-    fn cancel_locked(&self, state: &mut State, err: ContextError, fired: &mut Fired) -> bool {
-        // Relaxed: `err` is written only under this lock, which we hold.
-        if self.err.load(Relaxed) != LIVE {
-            return false;
-        }
+    /// Marks a live scope done with `err`, under its lock (`state`): stores the error, disconnects
+    /// `done()`, notifies blocked threads, and hands its wakers and timer entry to `fired`, which
+    /// the canceller handles once it has released every lock.
+    fn mark(&self, state: &mut State, err: ContextError, fired: &mut Fired) {
         // Release: pairs with the Acquire load in `err()`.
         self.err.store(encode(err), Release);
         // Dropping the only sender disconnects `done()`. The error is stored first, so a thread
@@ -180,40 +209,56 @@ impl Node {
             .wakers
             .extend(state.wakers.drain().map(|(_, waker)| waker));
         fired.timers.extend(state.timer.take());
-        for (_, child) in state.children.drain() {
-            let mut child_state = child.lock();
-            child.cancel_locked(&mut child_state, err, fired);
-        }
-        true
     }
 
     /// Registers `waker` for a pending `Cancelled` future (`slot` holds its key), or returns the
     /// error if the scope is done. Checking and registering under one lock hold is what rules out
     /// a lost wake-up: `cancel` sets the error and drains the wakers under the same lock.
+    ///
+    /// Cloning a waker and dropping the one it replaces run the executor's code, which may use
+    /// this very scope (drop a `Cancelled`, ask for `err`), so both happen with the lock released.
     pub(crate) fn poll_waiter(
         &self,
         slot: &mut Option<u64>,
         waker: &Waker,
     ) -> Option<ContextError> {
-        let mut state = self.lock();
-        if let Some(err) = self.err() {
-            *slot = None; // `cancel` already drained our waker
-            return Some(err);
+        if let Some(key) = *slot {
+            let state = self.lock();
+            if let Some(err) = self.err() {
+                *slot = None; // `cancel` already drained our waker
+                return Some(err);
+            }
+            // `will_wake` compares two pointers; it runs no waker code.
+            if state
+                .wakers
+                .get(&key)
+                .is_some_and(|registered| registered.will_wake(waker))
+            {
+                return None;
+            }
         }
-        match slot.and_then(|key| state.wakers.get_mut(&key)) {
-            Some(registered) => {
-                if !registered.will_wake(waker) {
-                    registered.clone_from(waker);
+        let fresh = waker.clone();
+        let mut state = self.lock();
+        // Checked under the lock hold that registers (invariant 5): a cancel may have come since
+        // the last look.
+        let (outcome, unused) = if let Some(err) = self.err() {
+            *slot = None;
+            (Some(err), Some(fresh))
+        } else {
+            match slot.and_then(|key| state.wakers.get_mut(&key)) {
+                Some(registered) => (None, Some(std::mem::replace(registered, fresh))),
+                None => {
+                    let key = state.next_waker;
+                    state.next_waker += 1;
+                    state.wakers.insert(key, fresh);
+                    *slot = Some(key);
+                    (None, None)
                 }
             }
-            None => {
-                let key = state.next_waker;
-                state.next_waker += 1;
-                state.wakers.insert(key, waker.clone());
-                *slot = Some(key);
-            }
-        }
-        None
+        };
+        drop(state);
+        drop(unused);
+        outcome
     }
 
     /// Forgets a dropped `Cancelled` future's waker.
@@ -259,6 +304,7 @@ impl Node {
     /// The receiver `Context::done()` hands out; disconnected once the scope is done.
     #[cfg(not(loom))]
     pub(crate) fn done(&self) -> &crossbeam_channel::Receiver<super::Never> {
+        // lab:begin day2/done-channel
         self.done_rx.get_or_init(|| {
             let (tx, rx) = crossbeam_channel::bounded(0);
             let mut state = self.lock();
@@ -267,12 +313,19 @@ impl Node {
             } // else `tx` drops here and the receiver is born disconnected
             rx
         })
+        // lab:end day2/done-channel
     }
 
     /// Whether this scope has a pending timer entry.
     #[cfg(test)]
     pub(crate) fn has_timer(&self) -> bool {
         self.lock().timer.is_some()
+    }
+
+    /// How many threads are blocked in `wait_timeout`.
+    #[cfg(test)]
+    pub(crate) fn blocked_count(&self) -> usize {
+        self.lock().blocked
     }
 
     /// How many `Cancelled` futures are registered.
@@ -296,5 +349,42 @@ impl Drop for Node {
         if let Some(entry) = state.timer.take() {
             timer::remove(entry);
         }
+        // Live children we own alone die with us. Their children are taken out first, into a work
+        // list, so a never-cancelled chain of any depth drops in a loop, not a recursion.
+        let mut orphans: Vec<Arc<Node>> = state.children.drain().map(|(_, c)| c).collect();
+        while let Some(child) = orphans.pop() {
+            if let Some(mut child) = Arc::into_inner(child) {
+                let child_state = child
+                    .state
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner);
+                orphans.extend(child_state.children.drain().map(|(_, c)| c));
+            } // `child` drops here with no children left
+        }
+    }
+}
+
+/// Wakes every waker, even if one of them panics; the first panic is then resumed, so the caller
+/// of `cancel` still sees it (the timer thread contains it, see `timer.rs`).
+fn wake_all(wakers: Vec<Waker>) {
+    let mut first_panic = None;
+    for waker in wakers {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+            match first_panic {
+                None => first_panic = Some(payload),
+                Some(_) => drop_payload(payload),
+            }
+        }
+    }
+    if let Some(payload) = first_panic {
+        panic::resume_unwind(payload);
+    }
+}
+
+/// Drops a panic payload whose panic was already reported by the panic hook; a payload whose own
+/// drop panics is leaked rather than let that second panic escape.
+pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(second);
     }
 }

@@ -2,12 +2,24 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Weak};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::*;
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+use support::{PATIENCE, bounded};
+
+const HOUR: Duration = Duration::from_secs(3600);
+const SHORT: Duration = Duration::from_millis(20);
+
+fn scope(ctx: &Context) -> Arc<Node> {
+    ctx.inner.scope.clone().expect("a context with a scope")
+}
 
 struct CountingWaker(AtomicUsize);
 
@@ -68,22 +80,6 @@ fn value_child_registers_with_the_nearest_scope() {
     assert_eq!(valued.err(), Some(ContextError::Canceled));
     assert_eq!(child.err(), Some(ContextError::Canceled));
     assert_eq!(child.value::<K>(), Some(&1));
-}
-
-#[test]
-fn timer_entry_is_removed_on_cancel() {
-    // Other tests in this binary use the timer concurrently, so this looks at our own entry only;
-    // tests/leak.rs checks the timer's global count in a binary of its own.
-    let (ctx, cancel) = Context::with_timeout(&Context::background(), Duration::from_secs(3600));
-    let scope = ctx
-        .inner
-        .scope
-        .clone()
-        .expect("a timed context has a scope");
-    assert!(scope.has_timer());
-    cancel.cancel();
-    assert!(!scope.has_timer());
-    assert_eq!(ctx.err(), Some(ContextError::Canceled));
 }
 
 #[test]
@@ -180,4 +176,121 @@ fn very_long_value_chain_drops_without_overflow() {
     }
     assert_eq!(ctx.value::<Depth>(), Some(&199_999));
     drop(ctx); // would overflow the stack with a recursive drop
+}
+
+/// Starts a thread blocked in `ctx.wait_timeout(Duration::MAX)` — only a notify can end it — and
+/// returns once it sleeps on the condvar of `ctx`'s scope (seen under the scope's lock).
+fn blocked_waiter(ctx: &Context) -> JoinHandle<Option<ContextError>> {
+    let waiter = {
+        let ctx = ctx.clone();
+        thread::spawn(move || ctx.wait_timeout(Duration::MAX))
+    };
+    while scope(ctx).blocked_count() == 0 {
+        thread::yield_now();
+    }
+    waiter
+}
+
+#[test]
+fn cancel_notifies_threads_blocked_without_a_deadline_down_the_tree() {
+    bounded(PATIENCE, || {
+        let (root, cancel) = Context::with_cancel(&Context::background());
+        let (child, _c) = Context::with_cancel(&root);
+        let (grandchild, _g) = Context::with_timeout(&child, HOUR);
+        let waiters = [&root, &child, &grandchild].map(blocked_waiter);
+        cancel.cancel();
+        for waiter in waiters {
+            assert_eq!(
+                waiter.join().expect("no panic"),
+                Some(ContextError::Canceled)
+            );
+        }
+    });
+}
+
+#[test]
+fn the_first_error_wins() {
+    // A deadline already passed: done with DeadlineExceeded at once, and a cancel changes nothing.
+    let (timed, cancel) = Context::with_deadline(&Context::background(), Instant::now());
+    assert_eq!(timed.err(), Some(ContextError::DeadlineExceeded));
+    cancel.cancel();
+    assert_eq!(timed.err(), Some(ContextError::DeadlineExceeded));
+    // Its child is born with its error and keeps it too.
+    let (child, cancel_child) = Context::with_cancel(&timed);
+    cancel_child.cancel();
+    assert_eq!(child.err(), Some(ContextError::DeadlineExceeded));
+    // Cancelled first: a deadline reaching the scope afterwards changes nothing.
+    let (cancelled, cancel) = Context::with_timeout(&Context::background(), HOUR);
+    cancel.cancel();
+    scope(&cancelled).cancel(ContextError::DeadlineExceeded);
+    assert_eq!(cancelled.err(), Some(ContextError::Canceled));
+}
+
+/// The timer's entry for `ctx`'s scope, checked to be there.
+fn tracked(ctx: &Context) -> Weak<Node> {
+    let scope = Arc::downgrade(&scope(ctx));
+    assert!(timer::holds(&scope), "a timed scope has a timer entry");
+    scope
+}
+
+#[test]
+fn every_way_a_timed_scope_ends_removes_its_timer_entry() {
+    let background = Context::background();
+    let (parent, cancel_parent) = Context::with_cancel(&background);
+
+    let (own, cancel_own) = Context::with_timeout(&parent, HOUR);
+    let entry = tracked(&own);
+    cancel_own.cancel();
+    assert!(!timer::holds(&entry), "its own cancel");
+    assert!(!scope(&own).has_timer());
+    assert_eq!(own.err(), Some(ContextError::Canceled));
+
+    let (child, _c) = Context::with_timeout(&parent, HOUR);
+    let entry = tracked(&child);
+    cancel_parent.cancel();
+    assert!(!timer::holds(&entry), "its parent's cancel");
+
+    let (abandoned, handle) = Context::with_timeout(&background, HOUR);
+    let entry = tracked(&abandoned);
+    drop((abandoned, handle));
+    assert!(
+        entry.upgrade().is_none() && !timer::holds(&entry),
+        "dropped"
+    );
+
+    let (parent, handle) = Context::with_cancel(&background);
+    let entry = tracked(&Context::with_timeout(&parent, HOUR).0);
+    drop((parent, handle));
+    assert!(
+        entry.upgrade().is_none() && !timer::holds(&entry),
+        "dropped with its never-cancelled parent"
+    );
+
+    bounded(PATIENCE, || {
+        let (expiring, _cancel) = Context::with_timeout(&Context::background(), SHORT);
+        let entry = tracked(&expiring);
+        assert_eq!(
+            expiring.wait_timeout(PATIENCE),
+            Some(ContextError::DeadlineExceeded)
+        );
+        assert!(!timer::holds(&entry), "its deadline fired");
+    });
+}
+
+#[test]
+fn a_cancel_wakes_the_futures_of_every_descendant() {
+    let (root, cancel) = Context::with_cancel(&Context::background());
+    let (child, _c) = Context::with_cancel(&root);
+    let (grandchild, _g) = Context::with_timeout(&child, HOUR);
+    let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&counter));
+    let mut futures = [&root, &child, &grandchild].map(Context::cancelled);
+    for fut in &mut futures {
+        assert_eq!(poll(fut, &waker), Poll::Pending);
+    }
+    cancel.cancel();
+    assert_eq!(counter.0.load(SeqCst), 3, "one wake per future");
+    for fut in &mut futures {
+        assert_eq!(poll(fut, &waker), Poll::Ready(ContextError::Canceled));
+    }
 }

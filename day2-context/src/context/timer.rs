@@ -6,15 +6,17 @@
 //! timer behind. The entries hold `Weak` scopes: the timer never keeps a context alive.
 //!
 //! Lock order: a scope's lock may be held while taking the timer's lock, never the reverse — the
-//! thread releases its lock before it cancels an expired scope.
+//! thread releases its lock before it cancels an expired scope. The thread runs no other user code
+//! than the wakers a cancel wakes, and it survives one that panics.
 
 use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::thread;
 use std::time::Instant;
 
 use super::ContextError;
-use super::node::Node;
+use super::node::{Node, drop_payload};
 
 /// A pending deadline's key in the timer's map; the sequence number breaks ties between equal
 /// instants.
@@ -102,7 +104,15 @@ fn run() {
         let expired = state.entries.pop_first().map(|(_, node)| node);
         drop(state);
         if let Some(node) = expired.as_ref().and_then(Weak::upgrade) {
-            node.cancel(ContextError::DeadlineExceeded);
+            // `cancel` wakes the scope's async waiters, which runs executor code. A waker that
+            // panics must not end this thread — every later deadline would be lost. The panic
+            // hook has already reported it; the scope is done and every other waker was woken.
+            let cancelled = panic::catch_unwind(AssertUnwindSafe(|| {
+                node.cancel(ContextError::DeadlineExceeded);
+            }));
+            if let Err(payload) = cancelled {
+                drop_payload(payload);
+            }
         }
         state = timer.lock();
     }
@@ -139,4 +149,16 @@ pub(crate) fn remove(entry: Entry) {
 /// Entries waiting in the timer.
 pub(crate) fn pending() -> usize {
     TIMER.get().map_or(0, |timer| timer.lock().entries.len())
+}
+
+/// Whether the timer holds an entry for `node` (which may be gone already).
+#[cfg(test)]
+pub(crate) fn holds(node: &Weak<Node>) -> bool {
+    TIMER.get().is_some_and(|timer| {
+        timer
+            .lock()
+            .entries
+            .values()
+            .any(|entry| entry.ptr_eq(node))
+    })
 }

@@ -22,6 +22,7 @@ where
     R: Send + 'static,
     F: Fn(J) -> R + Send + Clone + 'static,
 {
+    // lab:begin day3/results-close-wg
     let (results_tx, results_rx) = unbounded();
     let wg = WaitGroup::new();
     let mut handles: Vec<_> = (0..workers)
@@ -45,4 +46,5 @@ where
         drop(results_tx); // Go: `close(results)`
     }));
     (results_rx, handles)
+    // lab:end day3/results-close-wg
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)] // each test file uses a different subset
 
+mod watchdog;
+
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -12,6 +14,15 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 /// How long a test waits for something that should happen at once before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// How long a whole test may run before its watchdog fails it: every test here needs well under
+/// a second, and a broken pool (a worker that never exits, results that never close) hangs.
+pub const BOUND: Duration = Duration::from_secs(60);
+
+/// Runs a test body under a watchdog of [`BOUND`] (see `watchdog.rs`).
+pub fn watched<R: Send + 'static>(what: &str, body: impl FnOnce() -> R + Send + 'static) -> R {
+    watchdog::within(what, BOUND, body)
+}
 
 /// Counts how many jobs run at once and remembers the peak.
 #[derive(Debug, Default)]

@@ -30,18 +30,21 @@
 //! a forwarder, `defer wg.Done()` is that clone being dropped, on every return path including a
 //! panic. In Rust `close(out)` is "drop the last `Sender`". Each forwarder drops its `Sender` clone
 //! *before* its `WaitGroup` clone, so when `wait` returns the closer holds the only `Sender` left,
-//! and its `drop(out)` closes the output — exactly when Go's `close(out)` would
-//! (`tests/loom_merge.rs` checks this order in every interleaving). It works, but the `WaitGroup`
-//! only re-derives what the channel already counts: see [`m2_last_sender`](super::m2_last_sender).
+//! and its `drop(out)` closes the output — exactly when Go's `close(out)` would.
+//! `tests/loom_merge.rs` runs this function under loom (through `crate::sync`, which gives it a
+//! channel loom can see) and checks, in every interleaving, that the output closes, and only after
+//! every item of every input came out in its input's order. It works, but the `WaitGroup` only
+//! re-derives what the channel already counts: see [`m2_last_sender`](super::m2_last_sender).
 
-use crossbeam_channel::Receiver;
 use day3_worker_pool::WaitGroup;
 
 use crate::pipeline::{Pipeline, Stage};
+use crate::sync::channel::Receiver;
 
 /// Merges `inputs` into one receiver, closed by a closer thread once every forwarder has dropped
 /// its `WaitGroup` clone.
 pub fn merge<T: Send + 'static>(p: &Pipeline, inputs: Vec<Receiver<T>>) -> Receiver<T> {
+    // lab:begin day4/merge-waitgroup
     let (out, merged) = p.channel();
     // Go: `var wg sync.WaitGroup`. This first value is the closer's own.
     let wg = WaitGroup::new();
@@ -64,4 +67,5 @@ pub fn merge<T: Send + 'static>(p: &Pipeline, inputs: Vec<Receiver<T>>) -> Recei
         Ok(())
     });
     merged
+    // lab:end day4/merge-waitgroup
 }

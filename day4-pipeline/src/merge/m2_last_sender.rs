@@ -6,9 +6,8 @@
 //! the closer thread disappears. Zero inputs: the original `Sender` is dropped on return, so the
 //! output is closed at once.
 
-use crossbeam_channel::Receiver;
-
 use crate::pipeline::{Pipeline, Stage};
+use crate::sync::channel::Receiver;
 
 /// Merges `inputs` into one receiver that closes after every input has closed (Go's `merge`).
 ///

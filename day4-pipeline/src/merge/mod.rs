@@ -15,9 +15,8 @@ pub mod m2_last_sender;
 
 pub use m2_last_sender::merge;
 
-use crossbeam_channel::{Receiver, Sender};
-
 use crate::pipeline::{Stage, Stop};
+use crate::sync::channel::{Receiver, Sender};
 
 /// Copies `input` to `out` until either side closes or the context is done (the blog's `output`).
 fn forward<T>(stage: &mut Stage, input: &Receiver<T>, out: &Sender<T>) -> Result<(), Stop> {

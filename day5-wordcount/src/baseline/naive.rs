@@ -3,24 +3,28 @@
 //!
 //! It is the literal port of the Go loop
 //! `for _, w := range strings.Fields(string(data)) { counts[strings.ToLower(w)]++ }`:
-//! `split_whitespace` is `strings.Fields`, `to_lowercase` is `strings.ToLower` (see
-//! [`words`](crate::words) for the two small differences), `from_utf8_lossy` is what this crate
-//! does with invalid UTF-8.
+//! [`decode`] is Go's reading of `string(data)` (one `U+FFFD` per invalid byte), `split_whitespace`
+//! is `strings.Fields`, [`to_lower`] per char is `strings.ToLower` (see [`words`](crate::words)).
 
 use std::collections::HashMap;
 use std::io;
 use std::path::Path;
 
 use crate::counts::WordCounts;
+use crate::words::{decode, to_lower};
 
 /// Counts `input` the obvious way: decode, split on white space, lower-case, count.
 pub fn count_text_std(input: &[u8]) -> HashMap<String, u64> {
-    let text = String::from_utf8_lossy(input);
+    // lab:begin day5/count-one-file
+    let text = decode(input);
     let mut counts = HashMap::new();
     for word in text.split_whitespace() {
-        *counts.entry(word.to_lowercase()).or_insert(0) += 1;
+        *counts
+            .entry(word.chars().map(to_lower).collect())
+            .or_insert(0) += 1;
     }
     counts
+    // lab:end day5/count-one-file
 }
 
 /// [`count_text_std`] converted to a [`WordCounts`], for comparing with the fast paths.

@@ -1,0 +1,35 @@
+//! A bound for tests that could hang: the body runs on its own thread, and the test fails with a
+//! message naming what hung if the body has not returned within the patience. Days 3 and 4 share
+//! this file (day 4's tests include it by path).
+
+use std::panic::resume_unwind;
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{RecvTimeoutError, bounded};
+
+/// Runs `body` on a new thread and returns what it returns, or fails the test: with the body's
+/// own panic (re-raised, so `#[should_panic]` still sees its message), or with "`what` did not
+/// finish within `patience`" if it is still running then. A body that hangs is left behind on
+/// its thread; the test process ends it.
+pub(crate) fn within<R: Send + 'static>(
+    what: &str,
+    patience: Duration,
+    body: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    // Never sent on: the body's thread drops it when the body returns or unwinds.
+    let (finished, watch) = bounded::<()>(0);
+    let runner = thread::Builder::new()
+        .name(format!("watchdog: {what}"))
+        .spawn(move || {
+            let _finished = finished;
+            body()
+        })
+        .expect("watchdog: cannot spawn the test body's thread");
+    match watch.recv_timeout(patience) {
+        Err(RecvTimeoutError::Timeout) => panic!("{what} did not finish within {patience:?}"),
+        Ok(()) | Err(RecvTimeoutError::Disconnected) => runner
+            .join()
+            .unwrap_or_else(|payload| resume_unwind(payload)),
+    }
+}

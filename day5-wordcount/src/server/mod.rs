@@ -1,0 +1,404 @@
+//! `day5-wordcount serve`: the word counter behind HTTP, where every pattern of the week meets load.
+//!
+//! ```text
+//!  socket ─▶ hyper (tokio) ─▶ track (metrics) ─▶ POST /count ─▶ admission ─▶ request Context
+//!                                                  (Mon)          (Wed)        (Tue: child of the
+//!                                                                               root, deadline,
+//!                                                                               cancel on drop)
+//!  body frames ─▶ credits (≤ 4 chunks) ◀─ granted by the pool job per part ─▶ ChunkCounter ─▶ map per running part
+//!     (Thu: a stream with backpressure)    (Wed: day 3's Pool)   (Fri: the CLI's tokenizer)
+//!                                                  └──▶ merge_all (Fri) ─▶ top N ─▶ JSON / lines
+//! ```
+//!
+//! | week's pattern | here |
+//! |---|---|
+//! | Mon: shared state, atomics | [`Load`] (a `watch` of admitted / queued / running), the Prometheus counters |
+//! | Tue: `context` | one [`Context`] per request, child of the server's root: deadline = min(`timeout`, `--max-timeout`), cancelled when the client disconnects (the handler's drop guard) or at the end of the shutdown grace |
+//! | Wed: worker pool | one day 3 `Pool` of `--jobs` threads for every request; admission of `--jobs + --queue` requests, 503 + `Retry-After` beyond |
+//! | Thu: pipeline | body frames → credits granted by the worker → the pool job; the socket is read no faster than the pool counts, and not at all while the request waits for a worker |
+//! | Fri: word count | the CLI's [`ChunkCounter`](crate::chunked::ChunkCounter), [`merge_all`](crate::run::merge_all) and [`top`](crate::WordCounts::top): identical words and output |
+//!
+//! Memory: a request's body is read only while its job is on a worker, at most 4 frames ahead of
+//! the counting (hyper's read buffer, ≤ ~400 KiB each), so body bytes in memory are at most
+//! `--jobs` × 4 frames; plus one distinct-word table per part being counted and one per answer
+//! being written. Admission bounds the requests, so memory is bounded whatever the clients send.
+
+mod http;
+mod metrics;
+mod pool;
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::num::NonZero;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use clap::Parser;
+use day2_context::{CancelHandle, Context};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+use self::http::ApiError;
+use self::metrics::Metrics;
+use self::pool::Counter;
+pub use self::pool::Load;
+
+/// `day5-wordcount serve`: count words of HTTP request bodies.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "day5-wordcount serve", version)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: SocketAddr,
+    /// Counting threads (day 3's pool) [default: the number of available CPUs].
+    #[arg(long, short, value_name = "N", default_value_t = default_jobs(), value_parser = parse_jobs)]
+    pub jobs: usize,
+    /// Requests admitted beyond `--jobs` to wait for a worker; more get 503 at once.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue: usize,
+    /// Largest request body, e.g. `64KiB`, `8MiB`, `1GiB`, or a number of bytes; larger gets 413.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    pub max_body: u64,
+    /// Deadline of a request that names none (`?timeout=`), e.g. `30s`.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// Longest deadline a request may ask for.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub max_timeout: Duration,
+    /// On SIGTERM / Ctrl-C: how long requests in flight may take before they are cancelled (they
+    /// still get their partial result).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub grace: Duration,
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZero::get)
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=4096) => Ok(n),
+        _ => Err(format!("`{s}`: expected a whole number from 1 to 4096")),
+    }
+}
+
+/// Parses `123`, `64KiB`, `8MiB`, `1GiB` (also `KB`/`MB`/`GB` as powers of 1000).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(digits);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a number of bytes, e.g. 8MiB"))?;
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "`{s}`: unknown unit `{other}` (B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("`{s}`: too large"))
+}
+
+impl Config {
+    /// The defaults of the command line, on `addr`.
+    pub fn new(addr: SocketAddr) -> Config {
+        let mut config = Config::parse_from(["serve"]);
+        config.addr = addr;
+        config
+    }
+}
+
+/// After the grace period, how long the cancelled requests' answers may take to be written.
+const LAST_WRITES: Duration = Duration::from_secs(5);
+
+/// State shared by every request.
+struct App {
+    config: Config,
+    /// Every request's context is a child of this one; cancelled at the end of the grace period.
+    root: Context,
+    counter: Counter,
+    admission: Arc<Semaphore>,
+    load: Arc<watch::Sender<Load>>,
+    metrics: Metrics,
+}
+
+/// An admitted request: holds one of the `--jobs + --queue` permits until answered.
+struct Admitted {
+    _permit: OwnedSemaphorePermit,
+    load: Arc<watch::Sender<Load>>,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.load.send_modify(|l| l.requests -= 1);
+    }
+}
+
+impl App {
+    /// Admits a request, or refuses it at once: never an unbounded queue.
+    fn admit(&self) -> Result<Admitted, ApiError> {
+        match Arc::clone(&self.admission).try_acquire_owned() {
+            Ok(permit) => {
+                self.load.send_modify(|l| l.requests += 1);
+                Ok(Admitted {
+                    _permit: permit,
+                    load: Arc::clone(&self.load),
+                })
+            }
+            Err(_) => {
+                self.metrics.shed();
+                Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "busy: {} requests admitted (--jobs {} + --queue {}); retry later",
+                        self.config.jobs + self.config.queue,
+                        self.config.jobs,
+                        self.config.queue
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("config", &self.config)
+            .field("load", &*self.load.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running server: [`Server::start`] binds and serves on the current tokio runtime.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    app: Arc<App>,
+    cancel_root: CancelHandle,
+    stop: CancelHandle,
+    served: tokio::task::JoinHandle<io::Result<()>>,
+    started: Instant,
+}
+
+/// What [`Server::shutdown`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Answers per HTTP status (499: the client went away first).
+    pub answers: Vec<(u16, u64)>,
+    /// Requests still in flight when the grace period ended (they got their partial result).
+    pub cut_short: usize,
+    /// How long the server ran.
+    pub uptime: Duration,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total: u64 = self.answers.iter().map(|a| a.1).sum();
+        let by_status: Vec<String> = self
+            .answers
+            .iter()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect();
+        write!(
+            f,
+            "stopped after {:.1?}: {total} requests ({}); {} cut short by the end of the grace period",
+            self.uptime,
+            by_status.join(", "),
+            self.cut_short
+        )
+    }
+}
+
+impl Server {
+    /// Binds `config.addr` and starts serving on the current tokio runtime.
+    pub async fn start(config: Config) -> io::Result<Server> {
+        let listener = TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        let (root, cancel_root) = Context::with_cancel(&Context::background());
+        let (stopping, stop) = Context::with_cancel(&Context::background());
+        let load = Arc::new(watch::Sender::new(Load::default()));
+        let app = Arc::new(App {
+            counter: Counter::new(config.jobs, Arc::clone(&load)),
+            admission: Arc::new(Semaphore::new(config.jobs + config.queue)),
+            load,
+            metrics: Metrics::new(),
+            root,
+            config,
+        });
+        let router = http::router(Arc::clone(&app));
+        // Graceful: on `stop`, axum stops accepting (the listener is dropped) and each
+        // connection closes after the request it is serving.
+        let served = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    stopping.cancelled().await;
+                })
+                .await
+        });
+        Ok(Server {
+            addr,
+            app,
+            cancel_root,
+            stop,
+            served,
+            started: Instant::now(),
+        })
+    }
+
+    /// The address bound (the port chosen for `:0`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The load right now, and every change to it: requests admitted, jobs queued, jobs running.
+    pub fn load(&self) -> watch::Receiver<Load> {
+        self.app.load.subscribe()
+    }
+
+    /// Stops accepting, lets requests in flight finish within `--grace`, then cancels the rest
+    /// (each still gets its partial result), and waits for every answer to be written.
+    pub async fn shutdown(mut self) -> io::Result<Summary> {
+        self.stop.cancel();
+        let mut cut_short = 0;
+        let grace = self.app.config.grace;
+        let served = match tokio::time::timeout(grace, &mut self.served).await {
+            Ok(done) => done,
+            Err(_) => {
+                cut_short = self.app.load.borrow().requests;
+                self.cancel_root.cancel();
+                // Every request now answers at once with what it counted. A client that does not
+                // read its answer must not keep the server up: after this bound its connection is
+                // dropped.
+                match tokio::time::timeout(LAST_WRITES, &mut self.served).await {
+                    Ok(done) => done,
+                    Err(_) => {
+                        self.served.abort();
+                        Ok(Ok(()))
+                    }
+                }
+            }
+        };
+        served.map_err(io::Error::other)??;
+        Ok(Summary {
+            answers: self.app.metrics.answers(),
+            cut_short,
+            uptime: self.started.elapsed(),
+        })
+    }
+}
+
+/// `day5-wordcount serve …` (`argv` starts with `serve`): serve until SIGTERM or Ctrl-C, then shut
+/// down gracefully and print a one-line summary. A second signal exits at once with 130.
+pub fn main_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let config = Config::parse_from(argv);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("day5-wordcount serve: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let server = match Server::start(config.clone()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "day5-wordcount serve: cannot listen on {}: {e}",
+                    config.addr
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        eprintln!(
+            "day5-wordcount serve: listening on http://{} (--jobs {}, --queue {})",
+            server.addr(),
+            config.jobs,
+            config.queue
+        );
+        if let Err(e) = signal().await {
+            eprintln!("day5-wordcount serve: cannot wait for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!(
+            "day5-wordcount serve: stopping: finishing requests in flight (--grace {})",
+            humantime::format_duration(config.grace)
+        );
+        tokio::spawn(async {
+            if signal().await.is_ok() {
+                std::process::exit(130);
+            }
+        });
+        match server.shutdown().await {
+            Ok(summary) => {
+                println!("day5-wordcount serve: {summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("day5-wordcount serve: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM.
+async fn signal() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
+}
+
+/// `cargo xtask tour`'s look at the server, shaped as a step of [`crate::tour`]: start on
+/// 127.0.0.1:0, send one request, stop gracefully, printing each on `out`. The request is written
+/// by hand on a plain TCP stream, so the tour shows HTTP/1.1 as it is. `ctx` is not needed: the
+/// step takes well under a second.
+pub fn tour_demo(_ctx: &Context, out: &mut dyn io::Write) -> io::Result<crate::report::Exit> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut config = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+        config.jobs = 1;
+        config.queue = 1;
+        let server = Server::start(config).await?;
+        writeln!(out, "The server (`day5-wordcount serve`): listening on http://{}", server.addr())?;
+        let body = "the quick brown fox jumps over the lazy dog The DOG sleeps";
+        let request = format!(
+            "POST /count?top=3 HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            server.addr(),
+            body.len()
+        );
+        writeln!(out, "  POST /count?top=3 with {body:?}")?;
+        let mut stream = tokio::net::TcpStream::connect(server.addr()).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        let status = response.lines().next().unwrap_or_default();
+        let json = response.rsplit("\r\n\r\n").next().unwrap_or_default();
+        writeln!(out, "  {status} {json}")?;
+        let summary = server.shutdown().await?;
+        writeln!(out, "  graceful stop: {summary}")?;
+        Ok(crate::report::Exit::Complete)
+    })
+}

@@ -1,0 +1,562 @@
+//! The server, end to end: a real server on 127.0.0.1:0, a real HTTP client (reqwest, or a raw TCP
+//! stream where the test needs to break the connection itself).
+//!
+//! No sleeps as synchronization: tests wait on the server's [`Load`] watch (requests admitted,
+//! jobs queued, jobs running) and on channels; every test is bounded by [`bounded`].
+#![cfg(feature = "server")]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use bytes::Bytes;
+use day5_wordcount::corpus::Corpus;
+use day5_wordcount::server::{Config, Load, Server};
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, watch};
+
+/// Every test's watchdog: generous, for ThreadSanitizer on a busy machine.
+async fn bounded<F: Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(120), f)
+        .await
+        .expect("the test did not finish within 120 s")
+}
+
+fn config(jobs: usize, queue: usize) -> Config {
+    let mut c = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+    c.jobs = jobs;
+    c.queue = queue;
+    c
+}
+
+fn url(server: &Server, path: &str) -> String {
+    format!("http://{}{path}", server.addr())
+}
+
+/// The CLI's standard output for `args` (the real binary).
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_day5-wordcount"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Text with the cases a tokenizer gets wrong: mixed case, Unicode white space and case mapping,
+/// invalid UTF-8.
+fn tricky_text(seed: u64, bytes: usize) -> Vec<u8> {
+    let mut text = Corpus::generate(seed, bytes);
+    text.extend_from_slice("  Straße STRASSE\u{2003}ÉTÉ été İstanbul ".as_bytes());
+    text.extend_from_slice(b"bro\xffken \xe2\x82 tail");
+    text
+}
+
+/// Starts `POST path` with a body fed from a channel: the test decides when each piece is sent
+/// and whether the body ends (when the sender is dropped).
+fn streaming_post(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+) -> (
+    mpsc::Sender<Bytes>,
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+) {
+    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+    });
+    let body = reqwest::Body::wrap_stream(stream);
+    let reply = tokio::spawn(client.post(url(server, path)).body(body).send());
+    (tx, reply)
+}
+
+async fn wait_load(load: &mut watch::Receiver<Load>, what: impl FnMut(&Load) -> bool) {
+    load.wait_for(what).await.expect("the server is alive");
+}
+
+async fn scrape(client: &reqwest::Client, server: &Server) -> String {
+    let reply = client.get(url(server, "/metrics")).send().await.unwrap();
+    reply.text().await.unwrap()
+}
+
+/// The value of the sample `name` (with its labels) in a scrape; 0 if absent.
+fn value(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_is_counted_as_the_cli_counts_it() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let text = tricky_text(1, 200_000);
+        let file = write(dir.path(), "text", &text);
+        let expected = cli(&["--top", "100000", file.to_str().unwrap()]);
+        let server = Server::start(config(2, 4)).await.unwrap();
+        let client = reqwest::Client::new();
+        // Whole, then in 4093-byte frames so that words and UTF-8 sequences are cut between frames.
+        for framed in [false, true] {
+            let body = if framed {
+                let frames: Vec<Result<Bytes, std::io::Error>> = text
+                    .chunks(4093)
+                    .map(|c| Ok(Bytes::copy_from_slice(c)))
+                    .collect();
+                reqwest::Body::wrap_stream(futures_util::stream::iter(frames))
+            } else {
+                reqwest::Body::from(text.clone())
+            };
+            let reply = client
+                .post(url(&server, "/count?top=100000"))
+                .header("accept", "text/plain")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), StatusCode::OK);
+            assert_eq!(reply.text().await.unwrap(), expected, "framed: {framed}");
+        }
+        let json: Value = client
+            .post(url(&server, "/count?top=3"))
+            .body(text.clone())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let lines: Vec<(&str, u64)> = expected
+            .lines()
+            .map(|l| {
+                let (w, n) = l.rsplit_once(' ').unwrap();
+                (w, n.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(json["top"], serde_json::json!(lines[..3]));
+        assert_eq!(json["words"], lines.iter().map(|l| l.1).sum::<u64>());
+        assert_eq!(json["distinct"], lines.len());
+        assert_eq!(json["bytes"], text.len());
+        assert_eq!(json["partial"], false);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_of_several_files_is_counted_as_the_cli_counts_them() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let texts: Vec<Vec<u8>> = (0..3).map(|i| tricky_text(10 + i, 60_000)).collect();
+        let files: Vec<PathBuf> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| write(dir.path(), &format!("f{i}.txt"), t))
+            .collect();
+        let mut args = vec!["--top", "100000"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let expected = cli(&args);
+        let server = Server::start(config(2, 4)).await.unwrap();
+        let client = reqwest::Client::new();
+        let form = || {
+            texts
+                .iter()
+                .enumerate()
+                .fold(reqwest::multipart::Form::new(), |form, (i, t)| {
+                    let part =
+                        reqwest::multipart::Part::bytes(t.clone()).file_name(format!("f{i}.txt"));
+                    form.part("file", part)
+                })
+        };
+        let reply = client
+            .post(url(&server, "/count?top=100000"))
+            .header("accept", "text/plain")
+            .multipart(form())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
+        assert_eq!(reply.text().await.unwrap(), expected);
+        let json: Value = client
+            .post(url(&server, "/count"))
+            .multipart(form())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let parts = json["parts"].as_array().unwrap();
+        assert_eq!(parts.len(), 3);
+        for (i, part) in parts.iter().enumerate() {
+            assert_eq!(part["name"], format!("f{i}.txt"));
+            assert_eq!(part["bytes"], texts[i].len());
+            assert_eq!(part["status"], "full");
+        }
+        assert_eq!(json["partial"], false);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_answers_with_the_partial_result() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        let (tx, reply) = streaming_post(&client, &server, "/count?timeout=2s");
+        // "gam" is the front of a word the deadline cuts: dropped, as the CLI drops it.
+        tx.send(Bytes::from_static(b"Alpha beta alpha gam"))
+            .await
+            .unwrap();
+        wait_load(&mut load, |l| l.running == 1).await;
+        let json: Value = reply.await.unwrap().unwrap().json().await.unwrap();
+        assert_eq!(json["partial"], true);
+        assert_eq!(json["stopped"], "context deadline exceeded");
+        assert_eq!(json["top"], serde_json::json!([["alpha", 2], ["beta", 1]]));
+        assert_eq!(json["bytes"], 20);
+        drop(tx); // the body never ended: the client was cut off by the deadline
+        wait_load(&mut load, |l| *l == Load::default()).await;
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_answers_even_while_the_job_waits_for_a_worker() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        // The only worker is held by a body that does not end.
+        let (hold, held) = streaming_post(&client, &server, "/count");
+        hold.send(Bytes::from_static(b"x ")).await.unwrap();
+        wait_load(&mut load, |l| l.running == 1).await;
+        let json: Value = client
+            .post(url(&server, "/count?timeout=200ms"))
+            .body("never counted")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["partial"], true);
+        assert_eq!(
+            (json["bytes"].as_u64(), json["words"].as_u64()),
+            (Some(0), Some(0))
+        );
+        // The queued job was given up: nothing queued, the worker still on the first request.
+        assert_eq!(
+            *load.borrow(),
+            Load {
+                requests: 1,
+                queued: 0,
+                running: 1
+            }
+        );
+        drop(hold);
+        let first = held.await.unwrap().unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_frees_its_worker() {
+    bounded(async {
+        // A deadline far past the watchdog: only the disconnect can end the job in time.
+        let mut c = config(1, 1);
+        c.timeout = Duration::from_secs(3600);
+        c.max_timeout = c.timeout;
+        let server = Server::start(c).await.unwrap();
+        let mut load = server.load();
+        let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        stream
+            .write_all(
+                b"POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nhello world ",
+            )
+            .await
+            .unwrap();
+        wait_load(&mut load, |l| l.running == 1).await;
+        drop(stream);
+        // The handler sees the body fail, its context is cancelled, the job stops at once.
+        wait_load(&mut load, |l| *l == Load::default()).await;
+        // The worker is free: the next request is counted.
+        let reply = reqwest::Client::new()
+            .post(url(&server, "/count?timeout=30s"))
+            .body("a b a")
+            .send()
+            .await
+            .unwrap();
+        let json: Value = reply.json().await.unwrap();
+        assert_eq!(json["top"], serde_json::json!([["a", 2], ["b", 1]]));
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_refused_with_413() {
+    bounded(async {
+        let mut c = config(1, 1);
+        c.max_body = 1000;
+        let server = Server::start(c).await.unwrap();
+        let client = reqwest::Client::new();
+        let big = vec![b'a'; 4000];
+        // Declared too large: refused before reading.
+        let declared = client
+            .post(url(&server, "/count"))
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        // Chunked, no length: refused once the limit is passed.
+        let frames: Vec<Result<Bytes, std::io::Error>> = big
+            .chunks(500)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let chunked = client
+            .post(url(&server, "/count"))
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                frames,
+            )))
+            .send()
+            .await
+            .unwrap();
+        let form = reqwest::multipart::Form::new().part(
+            "f",
+            reqwest::multipart::Part::bytes(big.clone()).file_name("f"),
+        );
+        let multipart = client
+            .post(url(&server, "/count"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        for reply in [declared, chunked, multipart] {
+            assert_eq!(reply.status(), StatusCode::PAYLOAD_TOO_LARGE);
+            let json: Value = reply.json().await.unwrap();
+            assert!(json["error"].as_str().unwrap().contains("1000"), "{json}");
+        }
+        // At the limit is fine.
+        let ok = client
+            .post(url(&server, "/count"))
+            .body(vec![b'a'; 1000])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pool_and_queue_answer_503_at_once() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        let (a, first) = streaming_post(&client, &server, "/count");
+        let (b, second) = streaming_post(&client, &server, "/count");
+        wait_load(&mut load, |l| l.requests == 2).await;
+        let shed = client
+            .post(url(&server, "/count"))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(shed.headers()["retry-after"], "1");
+        let json: Value = shed.json().await.unwrap();
+        assert!(json["error"].as_str().unwrap().contains("busy"), "{json}");
+        let text = scrape(&client, &server).await;
+        assert_eq!(value(&text, "wordcount_shed_total"), 1.0);
+        for (tx, text) in [(a, "one two"), (b, "three")] {
+            tx.send(Bytes::from_static(text.as_bytes())).await.unwrap();
+        }
+        // Dropping the senders ends both bodies; both are counted.
+        for reply in [first, second] {
+            let reply = reply.await.unwrap().unwrap();
+            assert_eq!(reply.status(), StatusCode::OK);
+        }
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_a_4xx_naming_the_problem() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let client = reqwest::Client::new();
+        let cases = [
+            ("/count?top=abc", "text/plain", "x", 400, "top"),
+            ("/count?timeout=-1", "text/plain", "x", 400, "timeout=-1"),
+            ("/count?color=red", "text/plain", "x", 400, "color"),
+            (
+                "/count",
+                "multipart/form-data; boundary=XYZ",
+                "--XYZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nno closing boundary",
+                400,
+                "multipart",
+            ),
+            ("/count", "multipart/form-data", "x", 400, "boundary"),
+            ("/nowhere", "text/plain", "x", 404, "no such path"),
+        ];
+        for (path, content_type, body, status, names) in cases {
+            let reply = client
+                .post(url(&server, path))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status().as_u16(), status, "{path} {content_type}");
+            let json: Value = reply.json().await.unwrap();
+            let error = json["error"].as_str().unwrap().to_lowercase();
+            assert!(error.contains(names), "{path}: {error}");
+        }
+        let get = client.get(url(&server, "/count")).send().await.unwrap();
+        assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let health = client.get(url(&server, "/healthz")).send().await.unwrap();
+        assert_eq!(health.text().await.unwrap(), "ok\n");
+        let page = client.get(url(&server, "/")).send().await.unwrap();
+        assert!(page.text().await.unwrap().contains("multipart/form-data"));
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_the_request_in_flight_and_refuses_new_ones() {
+    bounded(async {
+        let mut c = config(1, 1);
+        c.grace = Duration::from_secs(60);
+        let server = Server::start(c).await.unwrap();
+        let addr = server.addr();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        let (tx, reply) = streaming_post(&client, &server, "/count");
+        tx.send(Bytes::from_static(b"before ")).await.unwrap();
+        wait_load(&mut load, |l| l.running == 1).await;
+        let stopping = tokio::spawn(server.shutdown());
+        // New connections are refused once the listener is closed (polled, no sleep).
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+        tx.send(Bytes::from_static(b"after")).await.unwrap();
+        drop(tx);
+        let json: Value = reply.await.unwrap().unwrap().json().await.unwrap();
+        assert_eq!(json["partial"], false);
+        assert_eq!(
+            json["top"],
+            serde_json::json!([["after", 1], ["before", 1]])
+        );
+        let summary = stopping.await.unwrap().unwrap();
+        assert_eq!(summary.cut_short, 0);
+        assert!(summary.answers.contains(&(200, 1)), "{summary}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_after_the_grace_period_answers_with_partial_results() {
+    bounded(async {
+        let mut c = config(1, 1);
+        c.grace = Duration::ZERO;
+        let server = Server::start(c).await.unwrap();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        let (tx, reply) = streaming_post(&client, &server, "/count");
+        tx.send(Bytes::from_static(b"counted cut")).await.unwrap();
+        wait_load(&mut load, |l| l.running == 1).await;
+        let summary = server.shutdown().await.unwrap();
+        assert_eq!(summary.cut_short, 1);
+        let json: Value = reply.await.unwrap().unwrap().json().await.unwrap();
+        assert_eq!(json["partial"], true);
+        assert_eq!(json["stopped"], "context canceled");
+        assert_eq!(json["top"], serde_json::json!([["counted", 1]]));
+        drop(tx);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_bytes_and_words() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let client = reqwest::Client::new();
+        let ok = "wordcount_requests_total{status=\"200\"}";
+        let not_found = "wordcount_requests_total{status=\"404\"}";
+        let histogram = "wordcount_request_duration_seconds_count";
+        let names = [
+            ok,
+            not_found,
+            histogram,
+            "wordcount_bytes_counted_total",
+            "wordcount_words_counted_total",
+        ];
+        let before = scrape(&client, &server).await;
+        let body = "one two two three three three";
+        client
+            .post(url(&server, "/count"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        client.get(url(&server, "/missing")).send().await.unwrap();
+        let after = scrape(&client, &server).await;
+        let moved: Vec<f64> = names
+            .iter()
+            .map(|n| value(&after, n) - value(&before, n))
+            .collect();
+        // Between the two scrapes: the first scrape itself (recorded once answered), the count,
+        // the 404.
+        assert_eq!(moved, [2.0, 1.0, 3.0, body.len() as f64, 6.0]);
+        for gauge in [
+            "wordcount_requests_in_flight 0",
+            "wordcount_jobs_queued 0",
+            "wordcount_jobs_running 0",
+        ] {
+            assert!(after.lines().any(|l| l == gauge), "{gauge} in\n{after}");
+        }
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[test]
+fn the_tour_starts_counts_once_and_stops() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let exit =
+            day5_wordcount::server::tour_demo(&day2_context::Context::background(), &mut out);
+        tx.send((exit.map_err(|e| e.to_string()), out)).unwrap();
+    });
+    let (exit, out) = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the tour step did not finish within 120 s");
+    assert_eq!(exit, Ok(day5_wordcount::report::Exit::Complete));
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("HTTP/1.1 200 OK"), "{out}");
+    assert!(
+        out.contains(r#""top":[["the",3],["dog",2],["brown",1]]"#),
+        "{out}"
+    );
+    assert!(out.contains("graceful stop: stopped after"), "{out}");
+}

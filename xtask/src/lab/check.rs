@@ -1,0 +1,458 @@
+//! `lab check [<day|id>]`: runs exactly the checks that prove the selected exercises, each step
+//! once for the day's crate only (`-p`), and prints ✓ / ✗ per exercise with the first lines of the
+//! first failure, then the next exercise to do.
+//!
+//! The tests run first; an exercise's loom, ThreadSanitizer and Miri checks run only once its tests
+//! pass (a stub fails its tests in seconds; the model checkers take longer and say more about code
+//! that already works). Where nightly is missing, those parts say SKIPPED with the reason. An
+//! exercise whose region holds the reference runs only its tests here: the `lab` step of
+//! `check-all` proves its model checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+
+use super::exercise::{Check, Day, Exercise, Step};
+use super::tree::{Lab, Status};
+use crate::cmd::{Cmd, cargo};
+use crate::suite::{self, Status as TestStatus, TestResult};
+use crate::ws::Workspace;
+use crate::{loom, nightly, race};
+
+/// What running a step found: its results, or why it could not run here.
+pub(crate) type Ran = BTreeMap<Step, Result<Vec<TestResult>, String>>;
+
+/// How one check came out.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Passed,
+    /// The first lines of the first failure.
+    Failed(String),
+    /// The test did not run (misspelt, ignored, or its binary stopped before it): nothing is proved
+    /// either way.
+    NotRun(String),
+    Skipped(String),
+}
+
+/// The `--lib` / `--test <t>` / `--bins` arguments that build exactly the targets `checks` name.
+fn target_args<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<String> {
+    let targets: BTreeSet<&str> = checks.into_iter().map(|c| c.target.as_str()).collect();
+    targets
+        .into_iter()
+        .flat_map(|t| match t {
+            "*" => vec!["--lib".to_string(), "--tests".to_string()],
+            "lib" => vec!["--lib".to_string()],
+            "bin" => vec!["--bins".to_string()],
+            t => vec!["--test".to_string(), t.to_string()],
+        })
+        .collect()
+}
+
+/// Runs `step` for the checks `checks` of crate `krate` in the workspace `ws` (the learner's or a
+/// scratch copy, whose crates then build into the real target directories so that dependencies are
+/// not rebuilt). Builds and runs through the suite runner; nothing is recorded as a step's results.
+pub(crate) fn run_step(
+    ws: &Workspace,
+    krate: &str,
+    step: Step,
+    checks: &[&Check],
+    echo: bool,
+) -> Result<Result<Vec<TestResult>, String>> {
+    let real = crate::ws::current()?;
+    let package = ws.package(krate)?;
+    let label = format!("lab: {} {krate}", step.name());
+    let in_ws = |cmd: Cmd| cmd.dir(&ws.root).env("CARGO_TARGET_DIR", &real.target_dir);
+    let report = match step {
+        Step::Test => {
+            let build = cargo()
+                .args(["test", "-p", krate])
+                .args(target_args(checks.iter().copied()));
+            suite::execute(&label, ws, in_ws(build), &[], echo)?
+        }
+        Step::Loom => {
+            let env = [("LOOM_MAX_PREEMPTIONS", loom::PREEMPTIONS.to_string())];
+            suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, echo)?
+        }
+        Step::Race => {
+            let host =
+                match nightly::host().and_then(|h| nightly::ensure_rust_src("race").map(|()| h)) {
+                    Ok(h) => h,
+                    Err(why) => return Ok(Err(why)),
+                };
+            let build = race::cargo_test(&host)?
+                .args(["-p", krate])
+                .args(target_args(checks.iter().copied()));
+            let env = [("TSAN_OPTIONS", race::options()?)];
+            suite::execute(&label, ws, in_ws(build), &env, echo)?
+        }
+        Step::Miri => {
+            let ready = nightly::host()
+                .and_then(|_| nightly::has_component("miri"))
+                .and_then(|()| nightly::ensure_rust_src("miri"));
+            if let Err(why) = ready {
+                return Ok(Err(why));
+            }
+            let cmd = nightly::cargo()
+                .args(["miri", "test", "--no-fail-fast", "--target-dir"])
+                .arg(real.target_subdir("miri"))
+                .args(["-p", krate])
+                .args(target_args(checks.iter().copied()));
+            suite::run_cargo(&label, package, in_ws(cmd))?
+        }
+    };
+    Ok(Ok(report.results))
+}
+
+/// What the results of `check`'s step say about it. A failure that is no single test's (a
+/// sanitizer report, a crash after the tests) fails every check of that binary's target.
+pub(crate) fn judge(krate: &str, check: &Check, ran: &Ran) -> Verdict {
+    let results = match ran.get(&check.step) {
+        None => return Verdict::Skipped(format!("the {} step did not run", check.step.name())),
+        Some(Err(why)) => return Verdict::Skipped(why.clone()),
+        Some(Ok(results)) => results,
+    };
+    let of_target: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| r.package == krate && (check.covers(&r.target) || r.target == "*"))
+        .collect();
+    // A failure no single test owns (a crash, output that does not add up, a sanitizer report at
+    // exit) is recorded as a pseudo-test `(<why>)`. It fails a check of the whole target, and a
+    // ThreadSanitizer or Miri check, whose reports name no test; a check of one named test needs
+    // that test's own result.
+    let binary_failure = of_target
+        .iter()
+        .copied()
+        .filter(|r| r.name.starts_with('(') && r.status == TestStatus::Failed)
+        .find(|_| check.name == "*" || matches!(check.step, Step::Race | Step::Miri));
+    let matching: Vec<&TestResult> = of_target
+        .iter()
+        .copied()
+        .filter(|r| !r.name.starts_with('(') && r.status != TestStatus::Ignored)
+        .filter(|r| check.matches(&r.target, &r.name))
+        .collect();
+    let failed = matching
+        .iter()
+        .copied()
+        .find(|r| r.status == TestStatus::Failed)
+        .or(binary_failure);
+    if let Some(r) = failed {
+        let first: Vec<&str> = r
+            .output
+            .lines()
+            .take_while(|l| !l.starts_with("stack backtrace:") && !l.starts_with("note: run with"))
+            .filter(|l| !l.trim().is_empty())
+            .take(8)
+            .collect();
+        return Verdict::Failed(format!("{}: {}", r.name, first.join("\n")));
+    }
+    if matching.is_empty() {
+        return Verdict::NotRun(match of_target.iter().find(|r| r.name.starts_with('(')) {
+            Some(r) => format!("no test `{check}` ran: its test binary failed {}", r.name),
+            None => format!("no test `{check}` ran (is it misspelt, or ignored?)"),
+        });
+    }
+    Verdict::Passed
+}
+
+/// The lab days that day `day`'s crate depends on (read from its `Cargo.toml`).
+fn upstream<'a>(lab: &'a Lab, day: &Day) -> Vec<&'a Day> {
+    let manifest = std::fs::read_to_string(lab.root.join(&day.dir).join("Cargo.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok());
+    let deps = manifest
+        .as_ref()
+        .and_then(|m| m.get("dependencies"))
+        .and_then(toml::Value::as_table);
+    lab.days
+        .iter()
+        .filter(|d| deps.is_some_and(|deps| deps.contains_key(&d.krate)))
+        .collect()
+}
+
+/// One exercise's line and, under it, what went wrong.
+fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
+    let failed = verdicts
+        .iter()
+        .find(|(_, v)| matches!(v, Verdict::Failed(_) | Verdict::NotRun(_)));
+    let skipped: Vec<_> = verdicts
+        .iter()
+        .filter_map(|(c, v)| match v {
+            Verdict::Skipped(why) => Some(format!("{c} SKIPPED: {why}")),
+            _ => None,
+        })
+        .collect();
+    match failed {
+        Some((check, Verdict::Failed(first) | Verdict::NotRun(first))) => {
+            println!("✗ {}  {}", ex.id, ex.title);
+            println!("    hint: {}", ex.hint);
+            println!("    {check} failed:");
+            for line in first.lines() {
+                println!("      {line}");
+            }
+        }
+        _ => println!("✓ {}  {}", ex.id, ex.title),
+    }
+    for s in skipped {
+        println!("    {s}");
+    }
+    failed.is_none()
+}
+
+/// Runs the checks of `selected` (exercises of one day) and prints the verdicts; returns, per
+/// exercise, whether it passed.
+fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Result<Vec<bool>> {
+    for up in upstream(lab, day) {
+        let mut open = Vec::new();
+        for ex in &up.exercises {
+            if lab.status(ex)? != Status::Reference {
+                open.push(ex.id.as_str());
+            }
+        }
+        if !open.is_empty() {
+            println!(
+                "note: {} builds on {}, whose exercises {} are not at the reference: a test of {} \
+                 that goes through them fails with their `todo!` until they are done.",
+                day.krate,
+                up.krate,
+                open.join(", "),
+                day.krate
+            );
+        }
+    }
+    let mut ran = Ran::new();
+    let tests: Vec<&Check> = selected
+        .iter()
+        .flat_map(|e| &e.checks)
+        .filter(|c| c.step == Step::Test)
+        .collect();
+    if !tests.is_empty() {
+        ran.insert(
+            Step::Test,
+            run_step(ws, &day.krate, Step::Test, &tests, false)?,
+        );
+    }
+    // The other steps, for the exercises whose tests pass.
+    // An exercise at its reference is proved by check-all's `lab` step: only its tests run here.
+    let mut at_reference = BTreeSet::new();
+    for ex in selected {
+        if lab.status(ex)? == Status::Reference {
+            at_reference.insert(ex.id.as_str());
+        }
+    }
+    let ready: Vec<&Exercise> = selected
+        .iter()
+        .copied()
+        .filter(|e| !at_reference.contains(e.id.as_str()))
+        .filter(|e| {
+            e.checks
+                .iter()
+                .filter(|c| c.step == Step::Test)
+                .all(|c| judge(&day.krate, c, &ran) == Verdict::Passed)
+        })
+        .collect();
+    let later: BTreeSet<Step> = ready
+        .iter()
+        .flat_map(|e| &e.checks)
+        .map(|c| c.step)
+        .filter(|s| *s != Step::Test)
+        .collect();
+    for step in later {
+        let checks: Vec<&Check> = ready
+            .iter()
+            .flat_map(|e| &e.checks)
+            .filter(|c| c.step == step)
+            .collect();
+        println!("lab: {} {} …", step.name(), day.krate);
+        ran.insert(step, run_step(ws, &day.krate, step, &checks, false)?);
+    }
+    println!();
+    let mut passed = Vec::new();
+    for ex in selected {
+        let reference = at_reference.contains(ex.id.as_str());
+        let verdicts: Vec<(&Check, Verdict)> = ex
+            .checks
+            .iter()
+            .filter(|c| !reference || c.step == Step::Test)
+            .map(|c| {
+                let v = match ran.get(&c.step) {
+                    Some(_) => judge(&day.krate, c, &ran),
+                    None => Verdict::Skipped("runs once the tests pass".into()),
+                };
+                (c, v)
+            })
+            .collect();
+        let ok = report(ex, &verdicts);
+        if reference && verdicts.len() < ex.checks.len() {
+            println!(
+                "    (the reference: its loom / race / miri checks run in check-all's `lab` step)"
+            );
+        }
+        lab.record(ex, ok)?;
+        passed.push(ok);
+    }
+    Ok(passed)
+}
+
+/// `lab check [<day|id>]`. Without an argument: every day with an exercise that is not at its
+/// reference. Fails if an exercise does not pass.
+pub(crate) fn run(lab: &Lab, ws: &Workspace, what: Option<&str>) -> Result<bool> {
+    let selected: Vec<&Exercise> = match what {
+        Some(w) => lab.select(w)?,
+        None => {
+            let mut started = Vec::new();
+            for day in &lab.days {
+                let mut any = false;
+                for ex in &day.exercises {
+                    any |= lab.status(ex)? != Status::Reference;
+                }
+                if any {
+                    started.extend(&day.exercises);
+                }
+            }
+            if started.is_empty() {
+                println!(
+                    "No exercise is started. `cargo xtask lab start day1` writes day 1's; \
+                     `cargo xtask lab check day1` checks the reference."
+                );
+                return Ok(true);
+            }
+            started
+        }
+    };
+    let mut all_passed = true;
+    let mut next = None;
+    for day in &lab.days {
+        let of_day: Vec<&Exercise> = selected
+            .iter()
+            .copied()
+            .filter(|e| day.exercises.iter().any(|d| d.id == e.id))
+            .collect();
+        if of_day.is_empty() {
+            continue;
+        }
+        println!("━━ {} ━━", day.krate);
+        let passed = check_day(lab, ws, day, &of_day)?;
+        for (ex, ok) in of_day.iter().zip(&passed) {
+            if !ok {
+                all_passed = false;
+                next = next.or(Some(*ex));
+            }
+        }
+    }
+    match next {
+        Some(ex) => println!(
+            "\nNext: {} — {}\n  in {}\n  hint: {}",
+            ex.id,
+            ex.title,
+            ex.at(),
+            ex.hint
+        ),
+        None => println!("\nEvery checked exercise passes."),
+    }
+    Ok(all_passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(target: &str, name: &str, status: TestStatus) -> TestResult {
+        TestResult {
+            package: "day1-x".into(),
+            target: target.into(),
+            name: name.into(),
+            status,
+            output: format!("panicked at {name}\nassertion failed\nstack backtrace:\n  0: frames"),
+        }
+    }
+
+    fn ran(step: Step, results: Vec<TestResult>) -> Ran {
+        Ran::from([(step, Ok(results))])
+    }
+
+    fn check(s: &str) -> Check {
+        Check::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_named_test_is_judged_by_its_own_result() {
+        let r = ran(
+            Step::Test,
+            vec![
+                result("stress", "a", TestStatus::Passed),
+                result("stress", "b", TestStatus::Failed),
+                result("lib", "b", TestStatus::Passed),
+            ],
+        );
+        assert_eq!(judge("day1-x", &check("stress::a"), &r), Verdict::Passed);
+        assert_eq!(
+            judge("day1-x", &check("stress::b"), &r),
+            Verdict::Failed("b: panicked at b\nassertion failed".into())
+        );
+        assert!(matches!(
+            judge("day1-x", &check("stress::*"), &r),
+            Verdict::Failed(_)
+        ));
+        assert_eq!(judge("day1-x", &check("lib::b"), &r), Verdict::Passed);
+        assert!(matches!(
+            judge("day1-x", &check("stress::c"), &r),
+            Verdict::NotRun(_)
+        ));
+        assert!(matches!(
+            judge("day2-y", &check("stress::a"), &r),
+            Verdict::NotRun(_)
+        ));
+    }
+
+    #[test]
+    fn a_binary_failure_fails_whole_target_and_sanitizer_checks_only() {
+        let results = vec![
+            result("stress", "a", TestStatus::Passed),
+            result(
+                "stress",
+                "(the test binary exited with Some(66))",
+                TestStatus::Failed,
+            ),
+        ];
+        let tests = ran(Step::Test, results.clone());
+        assert_eq!(
+            judge("day1-x", &check("stress::a"), &tests),
+            Verdict::Passed
+        );
+        assert!(matches!(
+            judge("day1-x", &check("stress::*"), &tests),
+            Verdict::Failed(_)
+        ));
+        let race = ran(Step::Race, results);
+        assert!(matches!(
+            judge("day1-x", &check("race:stress::a"), &race),
+            Verdict::Failed(_)
+        ));
+        // A crash before the named test ran proves nothing about it.
+        let crashed = ran(
+            Step::Test,
+            vec![result(
+                "stress",
+                "(libtest announced 2 test(s) but 1 result line(s) were read)",
+                TestStatus::Failed,
+            )],
+        );
+        match judge("day1-x", &check("stress::b"), &crashed) {
+            Verdict::NotRun(why) => assert!(why.contains("its test binary failed"), "{why}"),
+            v => panic!("{v:?}"),
+        }
+    }
+
+    #[test]
+    fn a_skipped_or_missing_step_is_skipped() {
+        let r = Ran::from([(Step::Race, Err("no nightly toolchain".to_string()))]);
+        assert_eq!(
+            judge("day1-x", &check("race:stress::a"), &r),
+            Verdict::Skipped("no nightly toolchain".into())
+        );
+        assert!(matches!(
+            judge("day1-x", &check("loom:loom_x::*"), &r),
+            Verdict::Skipped(_)
+        ));
+    }
+}

@@ -1,0 +1,336 @@
+//! The `lab` step of `check-all`: proves every exercise in a scratch copy of the workspace under
+//! the target directory (`<target>/lab/ws`; the working tree is never written):
+//!
+//! - (a) with every day's regions stubbed at once, the workspace compiles (`cargo check
+//!   --workspace --all-targets`): later days still build on stubbed earlier ones;
+//! - (b) with one day stubbed (the others at the reference), at least one proving check of each of
+//!   its exercises fails;
+//! - (c) each classic mistake, applied alone to the reference, fails the check it names;
+//! - (d) the reference passes every proving check, read from the latest `test`, `loom`, `race` and
+//!   `miri` runs of the working tree (which `check-all` has just made).
+//!
+//! Cost: the copy's crates build into the real target directories (`CARGO_TARGET_DIR`, and the
+//! `loom` / `tsan` / `miri` ones), so registry dependencies are never rebuilt, only the copied
+//! workspace crates; files are rewritten only when their text changes, so a second run is
+//! incremental. Loom and ThreadSanitizer run only for the mistakes that name them.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use super::check::{Ran, Verdict, judge, run_step};
+use super::exercise::{Check, Exercise, Step};
+use super::tree::Lab;
+use crate::cmd::cargo;
+use crate::step::{self, Done};
+use crate::{suite, ws};
+
+/// Makes `to` a copy of `from`, leaving out `.git`, every `target` folder, the lab state and
+/// `skip`; files whose text is already right are not rewritten, and files gone from `from` go.
+fn sync(from: &Path, to: &Path, skip: &Path) -> Result<()> {
+    let leave_out = |p: &Path| {
+        p == skip
+            || p.file_name().is_some_and(|n| n == ".git" || n == "target")
+            || p.ends_with(super::state::DIR)
+    };
+    let mut seen = BTreeSet::new();
+    copy_dir(from, to, &leave_out, &mut seen)?;
+    prune(to, &seen)
+}
+
+fn copy_dir(
+    from: &Path,
+    to: &Path,
+    leave_out: &dyn Fn(&Path) -> bool,
+    seen: &mut BTreeSet<std::path::PathBuf>,
+) -> Result<()> {
+    fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    seen.insert(to.to_path_buf());
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry.with_context(|| format!("reading {}", from.display()))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if leave_out(&src) || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            copy_dir(&src, &dst, leave_out, seen)?;
+        } else {
+            let bytes = fs::read(&src).with_context(|| format!("reading {}", src.display()))?;
+            if fs::read(&dst).ok().as_deref() != Some(bytes.as_slice()) {
+                fs::write(&dst, &bytes).with_context(|| format!("writing {}", dst.display()))?;
+            }
+            seen.insert(dst);
+        }
+    }
+    Ok(())
+}
+
+/// Removes what is under `dir` but not in `keep` (files deleted from the workspace since the last
+/// copy), except build output.
+fn prune(dir: &Path, keep: &BTreeSet<std::path::PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        if !keep.contains(&path) {
+            if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            }
+            .with_context(|| format!("removing {}", path.display()))?;
+        } else if path.is_dir() {
+            prune(&path, keep)?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts every region of the copy at its reference, except those in `stubbed`.
+fn set_all(
+    copy: &Lab,
+    references: &[(String, String)],
+    stubbed: &dyn Fn(&Exercise) -> bool,
+) -> Result<()> {
+    for ex in copy.exercises() {
+        let reference = &references
+            .iter()
+            .find(|(id, _)| *id == ex.id)
+            .context("every exercise has a reference")?
+            .1;
+        copy.put(
+            ex,
+            &if stubbed(ex) {
+                ex.stub()
+            } else {
+                reference.clone()
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs each step the checks need, once, for crate `krate` of the copy.
+fn run_checks(copy_ws: &ws::Workspace, krate: &str, checks: &[&Check]) -> Result<Ran> {
+    let mut ran = Ran::new();
+    let steps: BTreeSet<Step> = checks.iter().map(|c| c.step).collect();
+    for s in steps {
+        let of_step: Vec<&Check> = checks.iter().copied().filter(|c| c.step == s).collect();
+        ran.insert(s, run_step(copy_ws, krate, s, &of_step, false)?);
+    }
+    Ok(ran)
+}
+
+/// The latest recorded run of each step in the working tree, for (d).
+fn recorded() -> Ran {
+    let mut ran = Ran::new();
+    for s in [Step::Test, Step::Loom, Step::Race, Step::Miri] {
+        let outcome = match step::last_state(s.name()) {
+            Some(step::State::Skipped(why)) => Err(why),
+            _ => Ok(suite::load(s.name())),
+        };
+        ran.insert(s, outcome);
+    }
+    ran
+}
+
+/// `; <check> did not run: <why>` for each check that did not run, to say why none failed.
+fn not_run(verdicts: &[(&Check, Verdict)]) -> String {
+    verdicts
+        .iter()
+        .filter_map(|(c, v)| match v {
+            Verdict::NotRun(why) => Some(format!("; {c} did not run: {why}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `check-all`'s `lab` step.
+pub(crate) fn run() -> step::Step {
+    let started = Instant::now();
+    let real_ws = ws::current()?;
+    let real = Lab::open(real_ws)?;
+    if real.days.is_empty() {
+        return Ok(Done::Skipped("no crate has a lab.toml".into()));
+    }
+    let references: Vec<(String, String)> = real
+        .exercises()
+        .map(|ex| Ok((ex.id.clone(), real.reference(ex)?)))
+        .collect::<Result<_>>()?;
+    let scratch = real_ws.target_subdir("lab/ws");
+    println!("lab: copying the workspace to {}", scratch.display());
+    sync(&real_ws.root, &scratch, &real_ws.target_dir)?;
+    let copy_ws = ws::Workspace::load(&scratch)?;
+    let copy = Lab::open(&copy_ws)?;
+    let mut problems = Vec::new();
+    let mut skipped = Vec::new();
+
+    // (a) Every day stubbed at once: the workspace still compiles.
+    set_all(&copy, &references, &|_| true)?;
+    let compiles = cargo()
+        .args(["check", "--workspace", "--all-targets"])
+        .dir(&scratch)
+        .env("CARGO_TARGET_DIR", &real_ws.target_dir)
+        .run("lab (a): every day stubbed");
+    if let Err(e) = compiles {
+        problems.push(format!("(a) the stubbed workspace does not compile: {e:#}"));
+    }
+
+    for day in &copy.days {
+        // (b) This day stubbed, the others at the reference: each exercise fails a proving check.
+        set_all(&copy, &references, &|ex| {
+            day.exercises.iter().any(|d| d.id == ex.id)
+        })?;
+        let has_tests = |e: &Exercise| e.checks.iter().any(|c| c.step == Step::Test);
+        let checks: Vec<&Check> = day
+            .exercises
+            .iter()
+            .flat_map(|e| {
+                e.checks
+                    .iter()
+                    .filter(|c| c.step == Step::Test || !has_tests(e))
+            })
+            .collect();
+        println!("\nlab (b): {} stubbed", day.krate);
+        let ran = run_checks(&copy_ws, &day.krate, &checks)?;
+        for ex in &day.exercises {
+            let verdicts: Vec<(&Check, Verdict)> = ex
+                .checks
+                .iter()
+                .filter(|c| ran.contains_key(&c.step))
+                .map(|c| (c, judge(&day.krate, c, &ran)))
+                .collect();
+            match verdicts
+                .iter()
+                .find(|(_, v)| matches!(v, Verdict::Failed(_)))
+            {
+                Some((c, _)) => println!("  ✓ (b) {}: the stub fails {c}", ex.id),
+                None if verdicts
+                    .iter()
+                    .all(|(_, v)| matches!(v, Verdict::Skipped(_))) =>
+                {
+                    let why: Vec<String> = verdicts
+                        .iter()
+                        .map(|(c, v)| match v {
+                            Verdict::Skipped(why) => format!("{c} SKIPPED: {why}"),
+                            _ => c.to_string(),
+                        })
+                        .collect();
+                    skipped.push(format!("(b) {}: {}", ex.id, why.join("; ")));
+                }
+                None => problems.push(format!(
+                    "(b) {} ({}): no proving check fails on the stub ({}){}",
+                    ex.id,
+                    ex.at(),
+                    ex.checks
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    not_run(&verdicts)
+                )),
+            }
+        }
+
+        // (c) Each mistake alone: the check it names fails.
+        set_all(&copy, &references, &|_| false)?;
+        for ex in &day.exercises {
+            let reference = &references
+                .iter()
+                .find(|(id, _)| *id == ex.id)
+                .context("reference")?
+                .1;
+            for (i, m) in ex.mistakes.iter().enumerate() {
+                let n = i + 1;
+                let body = match ex.with_mistake(reference, n) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        problems.push(format!("(c) {e:#}"));
+                        continue;
+                    }
+                };
+                copy.put(ex, &body)?;
+                println!("\nlab (c): {} mistake {n} ({})", ex.id, m.name);
+                let ran = run_checks(&copy_ws, &day.krate, &[&m.caught_by])?;
+                match judge(&day.krate, &m.caught_by, &ran) {
+                    Verdict::Failed(_) => {
+                        println!("  ✓ (c) {} mistake {n}: caught by {}", ex.id, m.caught_by);
+                    }
+                    Verdict::Skipped(why) => skipped.push(format!(
+                        "(c) {} mistake {n}: {} SKIPPED: {why}",
+                        ex.id, m.caught_by
+                    )),
+                    Verdict::Passed => problems.push(format!(
+                        "(c) {} mistake {n} ({:?}) is not caught: {} passes with it",
+                        ex.id, m.name, m.caught_by
+                    )),
+                    Verdict::NotRun(why) => problems.push(format!(
+                        "(c) {} mistake {n} ({:?}) is not shown caught: {why}",
+                        ex.id, m.name
+                    )),
+                }
+                copy.put(ex, reference)?;
+            }
+        }
+    }
+
+    // (d) The reference passes, in the working tree's latest runs.
+    let ran = recorded();
+    for day in &real.days {
+        for ex in &day.exercises {
+            for c in &ex.checks {
+                if matches!(ran.get(&c.step), Some(Ok(r)) if r.is_empty()) {
+                    problems.push(format!(
+                        "(d) {} {c}: no recorded `{}` run of the working tree (check-all runs it \
+                         before this step; alone: `cargo xtask {} {}`)",
+                        ex.id,
+                        c.step.name(),
+                        c.step.name(),
+                        day.krate
+                    ));
+                    continue;
+                }
+                match judge(&day.krate, c, &ran) {
+                    Verdict::Passed => {}
+                    Verdict::Skipped(why) => {
+                        skipped.push(format!("(d) {} {c} SKIPPED: {why}", ex.id));
+                    }
+                    Verdict::Failed(why) | Verdict::NotRun(why) => problems.push(format!(
+                        "(d) {}: the reference fails {c} in the latest `{}` run: {}",
+                        ex.id,
+                        c.step.name(),
+                        why.lines().next().unwrap_or_default()
+                    )),
+                }
+            }
+        }
+    }
+
+    let n = real.exercises().count();
+    let mistakes: usize = real.exercises().map(|e| e.mistakes.len()).sum();
+    println!(
+        "\nlab: {n} exercises, {mistakes} mistakes, {} problem(s), {} part(s) skipped, in {:.0} s",
+        problems.len(),
+        skipped.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for s in &skipped {
+        println!("  SKIPPED {s}");
+    }
+    if problems.is_empty() {
+        Ok(Done::Ok)
+    } else {
+        for p in &problems {
+            println!("  ✗ {p}");
+        }
+        bail!(
+            "lab: {} of the exercises' proofs do not hold",
+            problems.len()
+        )
+    }
+}

@@ -1,0 +1,125 @@
+//! `cargo xtask lab`: the week as exercises cut from the reference code, checked by the tests, loom
+//! and ThreadSanitizer that prove it.
+//!
+//! Each day marks the regions a learner writes with `// lab:begin <id>` / `// lab:end <id>` in its
+//! `src/`, and describes them in its `lab.toml` (title, hint, the checks that prove it, its classic
+//! mistakes); the format is in `journal/README.md`. The learner's loop:
+//!
+//! ```text
+//! cargo xtask lab start day1     # each region of day 1 becomes a stub: todo!("<id>: <hint>")
+//! cargo xtask lab watch          # re-checks on every save; ✓ / ✗ per exercise, then what to do next
+//! cargo xtask lab hint <id>      # when stuck;  `lab solution <id>` shows and restores the reference
+//! cargo xtask lab mistake <id> 1 # a classic mistake, to see which check catches it and how
+//! ```
+//!
+//! Progress is kept in `xtask/lab-state/` (git-ignored): the reference of every started region (so
+//! `solution` can restore it whatever the working tree holds) and which regions passed. Nothing
+//! here reads or writes `journal/`.
+//!
+//! # Days that build on a stubbed day
+//!
+//! Days 3–5 use day 2's `Context`, days 4–5 day 3's `Pool`. A stub keeps every signature, so while
+//! day 2 is started the later days still *build*; a later day's test that goes through a stubbed
+//! function fails with that stub's `todo!("day2/…: <hint>")`, naming the exercise to finish
+//! first, and `lab check` says so before it runs. The alternative — later days compiled against a
+//! pristine copy of the earlier day — is not clean in Cargo: a workspace member cannot also be a
+//! path dependency from another directory under the same name, and `[patch]` does not apply to
+//! path dependencies, so it would mean rewriting the root manifest while a day is started. The
+//! week is done in order; finishing a day's exercises (or `lab solution <day>`) makes the later days
+//! whole again.
+//!
+//! The `lab` step of `check-all` ([`ci`]) proves every exercise in a scratch copy of the workspace:
+//! its stub compiles and fails a proving check, each mistake is caught by the check it names, and
+//! the reference passes.
+
+mod check;
+pub(crate) mod ci;
+mod edit;
+mod exercise;
+mod list;
+mod markers;
+mod state;
+mod tree;
+mod watch;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use crate::{step, ws};
+use tree::Lab;
+
+/// `cargo xtask lab …`; `<day>` is a crate name (`day1-sync-atomic`) or `day1`.
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Every exercise by day: open, solved or at the reference; the checklist item it serves.
+    List,
+    /// Writes the exercise version of a day or one exercise: each region becomes its stub.
+    Start {
+        /// A day or an exercise id (`day1/treiber-push`).
+        what: String,
+        /// Replace regions that hold your own code too (a copy is kept in xtask/lab-state/saved/).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Runs the checks that prove each exercise: ✓ / ✗, the first failure, what to do next.
+    Check {
+        /// A day or an exercise id; by default every day with a started exercise.
+        what: Option<String>,
+    },
+    /// `lab check <day>` again on every save of one of that day's files.
+    Watch {
+        /// By default the first day with an open exercise.
+        day: Option<String>,
+    },
+    /// The hint of one exercise, the checklist item it serves and the checks that prove it.
+    Hint { id: String },
+    /// Shows how the reference differs from your version, and restores the reference.
+    Solution {
+        /// An exercise id, or a day for all of its exercises.
+        what: String,
+    },
+    /// Puts the stub back (your version is kept in xtask/lab-state/saved/).
+    Reset {
+        /// A day or an exercise id; by default every exercise not at its reference or stub.
+        what: Option<String>,
+    },
+    /// Lists an exercise's classic mistakes, or writes mistake N into it to see what catches it.
+    Mistake { id: String, n: Option<usize> },
+    /// The `lab` step of `check-all` alone: proves every exercise in a scratch copy (for authors
+    /// of exercises; reads the latest `test`, `loom`, `race` and `miri` runs for the reference).
+    Prove,
+}
+
+fn open() -> Result<(Lab, &'static ws::Workspace)> {
+    let ws = ws::current()?;
+    Ok((Lab::open(ws)?, ws))
+}
+
+/// Runs one `lab` command.
+pub(crate) fn run(command: Option<Command>) -> ExitCode {
+    let outcome = (|| -> Result<bool> {
+        let (lab, ws) = open()?;
+        match command.unwrap_or(Command::List) {
+            Command::List => list::list(&lab)?,
+            Command::Start { what, force } => edit::start(&lab, &what, force)?,
+            Command::Check { what } => return check::run(&lab, ws, what.as_deref()),
+            Command::Watch { day } => watch::run(ws, day.as_deref())?,
+            Command::Hint { id } => list::hint(&lab, &id)?,
+            Command::Solution { what } => edit::solution(&lab, &what)?,
+            Command::Reset { what } => edit::reset(&lab, what.as_deref())?,
+            Command::Mistake { id, n } => edit::mistake(&lab, &id, n)?,
+            Command::Prove => {
+                let row = step::run("lab", ci::run);
+                return Ok(!matches!(row.state, step::State::Failed(_)));
+            }
+        }
+        Ok(true)
+    })();
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => step::plain(Err(e)),
+    }
+}
