@@ -19,7 +19,11 @@ use crate::run::{self, Input, Options};
 pub type Step = fn(&Context, &mut dyn Write) -> io::Result<Exit>;
 
 /// The tour's steps, in order.
-pub const STEPS: &[Step] = &[count_the_journal];
+pub const STEPS: &[Step] = &[
+    count_the_journal,
+    #[cfg(feature = "server")]
+    crate::server::tour_demo,
+];
 
 /// Runs every step of the tour under `ctx` (Ctrl-C cancels it).
 pub fn run(ctx: &Context) -> ExitCode {

@@ -489,7 +489,15 @@ async fn shutdown_after_the_grace_period_answers_with_partial_results() {
         let json: Value = reply.await.unwrap().unwrap().json().await.unwrap();
         assert_eq!(json["partial"], true);
         assert_eq!(json["stopped"], "context canceled");
-        assert_eq!(json["top"], serde_json::json!([["counted", 1]]));
+        // `running == 1` says the job started, not that it has taken the chunk yet: the cancel
+        // may come before or after "counted cut" is counted, never in the middle of it, and the
+        // word the cancel cuts ("cut") is dropped either way.
+        let expected = match json["bytes"].as_u64() {
+            Some(0) => serde_json::json!([]),
+            Some(11) => serde_json::json!([["counted", 1]]),
+            other => panic!("bytes counted: {other:?}, expected 0 or 11"),
+        };
+        assert_eq!(json["top"], expected);
         drop(tx);
     })
     .await;
