@@ -54,16 +54,21 @@ fn a_panicking_and_a_reporting_waiter(ctx: &Context) -> ([Cancelled; 2], Receive
     (waiting, woken)
 }
 
+/// The bound of the tests whose waker panics on purpose: the panic hook prints the panic, with a
+/// backtrace under `RUST_BACKTRACE`, before `cancel` goes on to the next waker, and symbolizing a
+/// backtrace takes seconds under ThreadSanitizer.
+const PANICKING: Duration = Duration::from_secs(60);
+
 #[test]
 fn a_panicking_waker_leaves_the_timer_running_and_the_other_wakers_woken() {
-    bounded(PATIENCE * 2, || {
+    bounded(PANICKING * 2, || {
         let (ctx, _cancel) =
             Context::with_timeout(&Context::background(), Duration::from_millis(20));
         let (_waiting, woken) = a_panicking_and_a_reporting_waiter(&ctx);
 
         // The timer thread fires the deadline and wakes both, in either order.
         woken
-            .recv_timeout(PATIENCE)
+            .recv_timeout(PANICKING)
             .expect("the other waker is woken although one panicked");
         assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
 
@@ -71,7 +76,7 @@ fn a_panicking_waker_leaves_the_timer_running_and_the_other_wakers_woken() {
         let (later, _cancel) =
             Context::with_timeout(&Context::background(), Duration::from_millis(20));
         assert_eq!(
-            later.wait_timeout(PATIENCE),
+            later.wait_timeout(PANICKING),
             Some(ContextError::DeadlineExceeded)
         );
     });
@@ -79,7 +84,7 @@ fn a_panicking_waker_leaves_the_timer_running_and_the_other_wakers_woken() {
 
 #[test]
 fn cancel_wakes_every_waker_then_raises_the_first_panic() {
-    bounded(PATIENCE, || {
+    bounded(PANICKING, || {
         let (ctx, cancel) = Context::with_cancel(&Context::background());
         let (_waiting, woken) = a_panicking_and_a_reporting_waiter(&ctx);
         let raised = std::panic::catch_unwind(|| cancel.cancel());

@@ -56,6 +56,7 @@ pub(crate) fn run_step(
     krate: &str,
     step: Step,
     checks: &[&Check],
+    env: &[(&str, String)],
     echo: bool,
 ) -> Result<Result<Vec<TestResult>, String>> {
     let real = crate::ws::current()?;
@@ -67,10 +68,11 @@ pub(crate) fn run_step(
             let build = cargo()
                 .args(["test", "-p", krate])
                 .args(target_args(checks.iter().copied()));
-            suite::execute(&label, ws, in_ws(build), &[], echo)?
+            suite::execute(&label, ws, in_ws(build), env, echo)?
         }
         Step::Loom => {
-            let env = [("LOOM_MAX_PREEMPTIONS", loom::PREEMPTIONS.to_string())];
+            let mut env = env.to_vec();
+            env.push(("LOOM_MAX_PREEMPTIONS", loom::PREEMPTIONS.to_string()));
             suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, echo)?
         }
         Step::Race => {
@@ -82,7 +84,8 @@ pub(crate) fn run_step(
             let build = race::cargo_test(&host)?
                 .args(["-p", krate])
                 .args(target_args(checks.iter().copied()));
-            let env = [("TSAN_OPTIONS", race::options()?)];
+            let mut env = env.to_vec();
+            env.push(("TSAN_OPTIONS", race::options()?));
             suite::execute(&label, ws, in_ws(build), &env, echo)?
         }
         Step::Miri => {
@@ -92,7 +95,9 @@ pub(crate) fn run_step(
             if let Err(why) = ready {
                 return Ok(Err(why));
             }
-            let cmd = nightly::cargo()
+            let cmd = env
+                .iter()
+                .fold(nightly::cargo(), |cmd, (k, v)| cmd.env(k, v))
                 .args(["miri", "test", "--no-fail-fast", "--target-dir"])
                 .arg(real.target_subdir("miri"))
                 .args(["-p", krate])
@@ -228,7 +233,7 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
     if !tests.is_empty() {
         ran.insert(
             Step::Test,
-            run_step(ws, &day.krate, Step::Test, &tests, false)?,
+            run_step(ws, &day.krate, Step::Test, &tests, &[], false)?,
         );
     }
     // The other steps, for the exercises whose tests pass.
@@ -263,7 +268,7 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
             .filter(|c| c.step == step)
             .collect();
         println!("lab: {} {} …", step.name(), day.krate);
-        ran.insert(step, run_step(ws, &day.krate, step, &checks, false)?);
+        ran.insert(step, run_step(ws, &day.krate, step, &checks, &[], false)?);
     }
     println!();
     let mut passed = Vec::new();

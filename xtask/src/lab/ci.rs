@@ -30,21 +30,65 @@ use crate::{suite, ws};
 
 /// Makes `to` a copy of `from`, leaving out `.git`, every `target` folder, the lab state and
 /// `skip`; files whose text is already right are not rewritten, and files gone from `from` go.
+/// The copy's root manifest gets its own workspace version ([`copy_version`]).
 fn sync(from: &Path, to: &Path, skip: &Path) -> Result<()> {
     let leave_out = |p: &Path| {
         p == skip
             || p.file_name().is_some_and(|n| n == ".git" || n == "target")
             || p.ends_with(super::state::DIR)
     };
+    let root_manifest = from.join("Cargo.toml");
+    let transform = |src: &Path, bytes: Vec<u8>| -> Result<Vec<u8>> {
+        if src != root_manifest {
+            return Ok(bytes);
+        }
+        let text = String::from_utf8(bytes).context("the root Cargo.toml is not UTF-8")?;
+        Ok(copy_version(&text)?.into_bytes())
+    };
     let mut seen = BTreeSet::new();
-    copy_dir(from, to, &leave_out, &mut seen)?;
+    copy_dir(from, to, &leave_out, &transform, &mut seen)?;
     prune(to, &seen)
 }
+
+/// The copy's root manifest, with `-lab` added to `[workspace.package] version`.
+///
+/// Cargo names a path package's build output by its path relative to the workspace root, its
+/// name and its version: with the same layout and version, the copy's crates would build into the
+/// very files of the working tree's crates in the shared target directory, and a later build of the
+/// working tree could take a stub or a mistake for its own up-to-date output. Another version
+/// gives the copy's crates outputs of their own, while registry dependencies are still shared.
+fn copy_version(manifest: &str) -> Result<String> {
+    let mut in_package = false;
+    let mut out = String::with_capacity(manifest.len() + 4);
+    let mut done = false;
+    for line in manifest.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_package = trimmed == "[workspace.package]";
+        }
+        match trimmed.strip_prefix("version = \"") {
+            Some(rest) if in_package && !done => {
+                let version = rest.trim_end_matches('"');
+                out.push_str(&format!("version = \"{version}-lab\"\n"));
+                done = true;
+            }
+            _ => out.push_str(line),
+        }
+    }
+    if !done {
+        bail!("the root Cargo.toml has no `version = \"…\"` under [workspace.package]");
+    }
+    Ok(out)
+}
+
+/// What a file's bytes become in the copy.
+type Transform<'a> = dyn Fn(&Path, Vec<u8>) -> Result<Vec<u8>> + 'a;
 
 fn copy_dir(
     from: &Path,
     to: &Path,
     leave_out: &dyn Fn(&Path) -> bool,
+    transform: &Transform<'_>,
     seen: &mut BTreeSet<std::path::PathBuf>,
 ) -> Result<()> {
     fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
@@ -57,9 +101,10 @@ fn copy_dir(
             continue;
         }
         if kind.is_dir() {
-            copy_dir(&src, &dst, leave_out, seen)?;
+            copy_dir(&src, &dst, leave_out, transform, seen)?;
         } else {
             let bytes = fs::read(&src).with_context(|| format!("reading {}", src.display()))?;
+            let bytes = transform(&src, bytes)?;
             if fs::read(&dst).ok().as_deref() != Some(bytes.as_slice()) {
                 fs::write(&dst, &bytes).with_context(|| format!("writing {}", dst.display()))?;
             }
@@ -116,14 +161,132 @@ fn set_all(
 }
 
 /// Runs each step the checks need, once, for crate `krate` of the copy.
-fn run_checks(copy_ws: &ws::Workspace, krate: &str, checks: &[&Check]) -> Result<Ran> {
+fn run_checks(
+    copy_ws: &ws::Workspace,
+    krate: &str,
+    checks: &[&Check],
+    env: &[(&str, String)],
+) -> Result<Ran> {
     let mut ran = Ran::new();
     let steps: BTreeSet<Step> = checks.iter().map(|c| c.step).collect();
     for s in steps {
         let of_step: Vec<&Check> = checks.iter().copied().filter(|c| c.step == s).collect();
-        ran.insert(s, run_step(copy_ws, krate, s, &of_step, false)?);
+        ran.insert(s, run_step(copy_ws, krate, s, &of_step, env, false)?);
     }
     Ok(ran)
+}
+
+/// The environment variable that picks the one mistake a switched build runs: `<id>#<n>`.
+const SWITCH: &str = "LAB_MISTAKE";
+
+/// A region with every mistake of `ex` compiled in beside its reference, each behind a run-time
+/// switch: `if LAB_MISTAKE is "<id>#1" { mistake 1 } else if … { … } else { reference }`. With the
+/// variable unset the region runs its reference, and with it set to one mistake, that mistake
+/// alone — so a day's mistakes cost one build per kind of check, not one build per mistake.
+fn switched(ex: &Exercise, reference: &str) -> Result<String> {
+    let block = |body: &str| {
+        let mut b = body.to_string();
+        if !b.ends_with('\n') {
+            b.push('\n');
+        }
+        b
+    };
+    let mut out = String::new();
+    for n in 1..=ex.mistakes.len() {
+        let key = format!("{}#{n}", ex.id);
+        out.push_str(&format!(
+            "if ::std::env::var_os({SWITCH:?}).is_some_and(|v| v == {key:?}) {{\n"
+        ));
+        out.push_str(&block(&ex.with_mistake(reference, n)?));
+        out.push_str("} else ");
+    }
+    out.push_str("{\n");
+    out.push_str(&block(reference));
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// (c) for one day: each mistake, alone, fails the check it names. The day's mistakes are switched
+/// in all at once ([`switched`]); a day whose switched build does not compile (a region that is not
+/// a whole block) falls back to writing each mistake in and building once per mistake.
+fn prove_mistakes(
+    copy: &Lab,
+    copy_ws: &ws::Workspace,
+    day: &super::exercise::Day,
+    reference_of: &dyn Fn(&Exercise) -> Result<String>,
+    problems: &mut Vec<String>,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
+    let with_mistakes: Vec<&Exercise> = day
+        .exercises
+        .iter()
+        .filter(|e| !e.mistakes.is_empty())
+        .collect();
+    for ex in &with_mistakes {
+        copy.put(ex, &switched(ex, &reference_of(ex)?)?)?;
+    }
+    let mut one_build_per_mistake = false;
+    for ex in &with_mistakes {
+        let reference = reference_of(ex)?;
+        for (i, m) in ex.mistakes.iter().enumerate() {
+            let n = i + 1;
+            println!("\nlab (c): {} mistake {n} ({})", ex.id, m.name);
+            let env = [(SWITCH, format!("{}#{n}", ex.id))];
+            let mut ran = None;
+            if !one_build_per_mistake {
+                match run_checks(copy_ws, &day.krate, &[&m.caught_by], &env) {
+                    Ok(r) => ran = Some(r),
+                    Err(e) => {
+                        println!(
+                            "lab (c): {} does not build with its mistakes switched in ({e:#}); \
+                             one build per mistake instead",
+                            day.krate
+                        );
+                        one_build_per_mistake = true;
+                        for ex in &with_mistakes {
+                            copy.put(ex, &reference_of(ex)?)?;
+                        }
+                    }
+                }
+            }
+            let ran = match ran {
+                Some(r) => r,
+                None => match ex.with_mistake(&reference, n) {
+                    Ok(body) => {
+                        copy.put(ex, &body)?;
+                        let r = run_checks(copy_ws, &day.krate, &[&m.caught_by], &[]);
+                        copy.put(ex, &reference)?;
+                        r?
+                    }
+                    Err(e) => {
+                        problems.push(format!("(c) {e:#}"));
+                        continue;
+                    }
+                },
+            };
+            match judge(&day.krate, &m.caught_by, &ran) {
+                Verdict::Failed(_) => {
+                    println!("  ✓ (c) {} mistake {n}: caught by {}", ex.id, m.caught_by);
+                }
+                Verdict::Skipped(why) => skipped.push(format!(
+                    "(c) {} mistake {n}: {} SKIPPED: {why}",
+                    ex.id, m.caught_by
+                )),
+                Verdict::Passed => problems.push(format!(
+                    "(c) {} mistake {n} ({:?}) is not caught: {} passes with it",
+                    ex.id, m.name, m.caught_by
+                )),
+                Verdict::NotRun(why) => problems.push(format!(
+                    "(c) {} mistake {n} ({:?}) is not shown caught: {why}",
+                    ex.id, m.name
+                )),
+            }
+        }
+    }
+    for ex in &with_mistakes {
+        copy.put(ex, &reference_of(ex)?)?;
+    }
+    Ok(())
 }
 
 /// The latest recorded run of each step in the working tree, for (d).
@@ -162,6 +325,13 @@ pub(crate) fn run() -> step::Step {
         .exercises()
         .map(|ex| Ok((ex.id.clone(), real.reference(ex)?)))
         .collect::<Result<_>>()?;
+    let reference_of = |ex: &Exercise| -> Result<String> {
+        references
+            .iter()
+            .find(|(id, _)| *id == ex.id)
+            .map(|(_, r)| r.clone())
+            .context("every exercise has a reference")
+    };
     let scratch = real_ws.target_subdir("lab/ws");
     println!("lab: copying the workspace to {}", scratch.display());
     sync(&real_ws.root, &scratch, &real_ws.target_dir)?;
@@ -197,7 +367,7 @@ pub(crate) fn run() -> step::Step {
             })
             .collect();
         println!("\nlab (b): {} stubbed", day.krate);
-        let ran = run_checks(&copy_ws, &day.krate, &checks)?;
+        let ran = run_checks(&copy_ws, &day.krate, &checks, &[])?;
         for ex in &day.exercises {
             let verdicts: Vec<(&Check, Verdict)> = ex
                 .checks
@@ -239,44 +409,14 @@ pub(crate) fn run() -> step::Step {
 
         // (c) Each mistake alone: the check it names fails.
         set_all(&copy, &references, &|_| false)?;
-        for ex in &day.exercises {
-            let reference = &references
-                .iter()
-                .find(|(id, _)| *id == ex.id)
-                .context("reference")?
-                .1;
-            for (i, m) in ex.mistakes.iter().enumerate() {
-                let n = i + 1;
-                let body = match ex.with_mistake(reference, n) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        problems.push(format!("(c) {e:#}"));
-                        continue;
-                    }
-                };
-                copy.put(ex, &body)?;
-                println!("\nlab (c): {} mistake {n} ({})", ex.id, m.name);
-                let ran = run_checks(&copy_ws, &day.krate, &[&m.caught_by])?;
-                match judge(&day.krate, &m.caught_by, &ran) {
-                    Verdict::Failed(_) => {
-                        println!("  ✓ (c) {} mistake {n}: caught by {}", ex.id, m.caught_by);
-                    }
-                    Verdict::Skipped(why) => skipped.push(format!(
-                        "(c) {} mistake {n}: {} SKIPPED: {why}",
-                        ex.id, m.caught_by
-                    )),
-                    Verdict::Passed => problems.push(format!(
-                        "(c) {} mistake {n} ({:?}) is not caught: {} passes with it",
-                        ex.id, m.name, m.caught_by
-                    )),
-                    Verdict::NotRun(why) => problems.push(format!(
-                        "(c) {} mistake {n} ({:?}) is not shown caught: {why}",
-                        ex.id, m.name
-                    )),
-                }
-                copy.put(ex, reference)?;
-            }
-        }
+        prove_mistakes(
+            &copy,
+            &copy_ws,
+            day,
+            &reference_of,
+            &mut problems,
+            &mut skipped,
+        )?;
     }
 
     // (d) The reference passes, in the working tree's latest runs.
@@ -332,5 +472,20 @@ pub(crate) fn run() -> step::Step {
             "lab: {} of the exercises' proofs do not hold",
             problems.len()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_version;
+
+    #[test]
+    fn the_copy_gets_a_workspace_version_of_its_own() {
+        let manifest = "[workspace]\nmembers = [\"a\"]\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace.dependencies]\nfoo = { version = \"1\" }\n";
+        let copy = copy_version(manifest).unwrap();
+        assert!(copy.contains("[workspace.package]\nversion = \"0.1.0-lab\"\n"));
+        // Only that line changes.
+        assert_eq!(copy.replace("0.1.0-lab", "0.1.0"), manifest);
+        assert!(copy_version("[workspace]\nmembers = []\n").is_err());
     }
 }
