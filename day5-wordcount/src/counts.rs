@@ -519,5 +519,13 @@ mod tests {
         );
         assert!(c.top(0).is_empty());
         assert_eq!(c.top(5), c.top(10));
+        // Sixty-four ties: the table's own order matches the words' order with probability
+        // 1/64!, so an order by count alone cannot pass by luck.
+        let words: Vec<String> = (0..64).map(|i| format!("w{i:02}")).collect();
+        let ties = WordCounts::from_words(words.iter().map(String::as_str));
+        let top: Vec<&str> = ties.top(64).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(top, words);
+        let top: Vec<&str> = ties.top(8).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(top, words[..8]);
     }
 }
