@@ -8,6 +8,12 @@ use std::time::Duration;
 
 use crossbeam_channel::{RecvTimeoutError, bounded};
 
+/// The patience while the lab step proves a classic mistake caught (`cargo xtask lab prove`, a step
+/// of `check-all`): it sets `LAB_MISTAKE` for a debug build in which the named mistake hangs, and a
+/// hang shows as well after this as after the full patience, which leaves room for
+/// ThreadSanitizer on a busy machine.
+const LAB_PATIENCE: Duration = Duration::from_secs(10);
+
 /// Runs `body` on a new thread and returns what it returns, or fails the test: with the body's
 /// own panic (re-raised, so `#[should_panic]` still sees its message), or with "`what` did not
 /// finish within `patience`" if it is still running then. A body that hangs is left behind on
@@ -17,6 +23,11 @@ pub(crate) fn within<R: Send + 'static>(
     patience: Duration,
     body: impl FnOnce() -> R + Send + 'static,
 ) -> R {
+    let patience = if std::env::var_os("LAB_MISTAKE").is_some() {
+        patience.min(LAB_PATIENCE)
+    } else {
+        patience
+    };
     // Never sent on: the body's thread drops it when the body returns or unwinds.
     let (finished, watch) = bounded::<()>(0);
     let runner = thread::Builder::new()
