@@ -398,6 +398,34 @@ async fn a_full_pool_and_queue_answer_503_at_once() {
     .await;
 }
 
+/// A shed client that is still uploading gets its 503: the server reads the refused body and
+/// throws it away instead of closing the connection on unread bytes (which resets it under the
+/// client, and the answer is lost). The body is larger than loopback's socket buffers, so the
+/// client is mid-upload when the answer comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shed_client_still_uploading_reads_its_503() {
+    bounded(async {
+        let server = Server::start(config(1, 0)).await.unwrap();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        let (a, first) = streaming_post(&client, &server, "/count");
+        wait_load(&mut load, |l| l.requests == 1).await;
+        for round in 0..3 {
+            let shed = client
+                .post(url(&server, "/count"))
+                .body(vec![b'w'; 24 << 20])
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: no answer, the upload was cut: {e}"));
+            assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        drop(a);
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_a_4xx_naming_the_problem() {
     bounded(async {

@@ -45,7 +45,9 @@ pub(crate) fn models(package: &Package) -> Vec<&str> {
 }
 
 /// The `cargo test` that builds `package`'s loom models (for [`suite::run`] or
-/// [`suite::execute`]; set `LOOM_MAX_PREEMPTIONS` when running them).
+/// [`suite::execute`]; set `LOOM_MAX_PREEMPTIONS` when running them). Without the crate's default
+/// features: the models check the library itself, not the lab's contenders and demos behind them,
+/// which would only lengthen the release build.
 pub(crate) fn cargo_test(package: &Package) -> Result<Cmd> {
     let cfgs: String = std::iter::once("loom")
         .chain(package.settings.loom_cfg.iter().map(String::as_str))
@@ -54,7 +56,9 @@ pub(crate) fn cargo_test(package: &Package) -> Result<Cmd> {
         .join(" ");
     let mut cmd = cargo()
         .env("RUSTFLAGS", append_flags("RUSTFLAGS", &cfgs))
-        .args(["test", "--release", "--target-dir"])
+        // A panic names its file and line without debug info; the models' build is faster without.
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .args(["test", "--release", "--no-default-features", "--target-dir"])
         .arg(target_dir(package)?)
         .args(["-p", &package.name]);
     for model in models(package) {

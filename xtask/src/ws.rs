@@ -244,6 +244,39 @@ mod tests {
         );
     }
 
+    /// The target directory is cargo's (`cargo metadata`), wherever it is configured: here a
+    /// `.cargo/config.toml` moves it (`CARGO_TARGET_DIR`, if set, wins, as it does for cargo),
+    /// so no command may assume `<root>/target`.
+    #[test]
+    fn the_target_directory_is_cargos_own() {
+        use std::fs;
+        let dir = std::env::temp_dir().join(format!("xtask-ws-target-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::create_dir_all(dir.join(".cargo")).unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"probe\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+        )
+        .unwrap();
+        fs::write(dir.join("src/lib.rs"), "").unwrap();
+        fs::write(
+            dir.join(".cargo/config.toml"),
+            "[build]\ntarget-dir = \"elsewhere\"\n",
+        )
+        .unwrap();
+        let ws = Workspace::load(&dir);
+        let expected = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(t) => PathBuf::from(t),
+            None => dir.join("elsewhere"),
+        };
+        let _ = fs::remove_dir_all(&dir);
+        let ws = ws.unwrap();
+        assert_eq!(ws.target_dir, expected);
+        assert_eq!(ws.target_subdir("tsan"), expected.join("tsan"));
+        assert_eq!(ws.packages.len(), 1);
+    }
+
     #[test]
     fn a_misspelt_setting_names_the_crate_and_the_key() {
         let meta = serde_json::json!({ "xtask": { "loom-cfgs": ["x"] } });

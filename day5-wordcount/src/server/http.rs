@@ -2,7 +2,7 @@
 //! `GET /metrics`, `GET /` (an upload form), and JSON errors for everything else.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -167,7 +167,13 @@ async fn count(
     {
         return Err(too_large(app.config.max_body));
     }
-    let _admitted = app.admit()?;
+    let _admitted = match app.admit() {
+        Ok(admitted) => admitted,
+        Err(busy) => {
+            tokio::spawn(discard(request.into_body(), app.config.max_body));
+            return Err(busy);
+        }
+    };
     // The request's context: a child of the server's root (shutdown cancels it), with the
     // deadline; the guard cancels it when this handler ends or is dropped (client gone), which
     // stops the request's jobs at their next chunk.
@@ -200,6 +206,28 @@ async fn count(
     app.metrics
         .counted(parts.iter().map(|(_, p)| p.bytes).sum(), counts.total());
     Ok(answer(&headers, &counts, top, &parts, multipart, ctx.err()))
+}
+
+/// How long a shed request's body may take to be read and thrown away.
+const DISCARD_FOR: Duration = Duration::from_secs(5);
+
+/// Reads a shed request's body to its end and throws it away, while hyper writes the 503: a client
+/// still uploading then reads its answer, where a connection closed on unread bytes would be reset
+/// under it and the 503 lost. At most `limit` bytes and [`DISCARD_FOR`]; past either, the body is
+/// dropped and the connection closes as before. Holds no permit, so shedding stays immediate.
+async fn discard(body: Body, limit: u64) {
+    let mut frames = body.into_data_stream();
+    let drain = async {
+        let mut read = 0u64;
+        while let Some(Ok(data)) = frames.next().await {
+            read += data.len() as u64;
+            if read > limit {
+                break;
+            }
+        }
+    };
+    // Timing out only ends the drain early; the body is dropped either way.
+    let _ = tokio::time::timeout(DISCARD_FOR, drain).await;
 }
 
 /// Reads a text body frame by frame into `part`, within the limit, until its end or until `ctx` is

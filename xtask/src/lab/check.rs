@@ -159,19 +159,22 @@ pub(crate) fn judge(krate: &str, check: &Check, ran: &Ran) -> Verdict {
     Verdict::Passed
 }
 
-/// The lab days that day `day`'s crate depends on (read from its `Cargo.toml`).
+/// The lab days that day `day`'s crate depends on, for its library or its tests (read from its
+/// `Cargo.toml`).
 fn upstream<'a>(lab: &'a Lab, day: &Day) -> Vec<&'a Day> {
     let manifest = std::fs::read_to_string(lab.root.join(&day.dir).join("Cargo.toml"))
         .ok()
         .and_then(|t| t.parse::<toml::Table>().ok());
-    let deps = manifest
-        .as_ref()
-        .and_then(|m| m.get("dependencies"))
-        .and_then(toml::Value::as_table);
-    lab.days
-        .iter()
-        .filter(|d| deps.is_some_and(|deps| deps.contains_key(&d.krate)))
-        .collect()
+    let depends_on = |krate: &str| {
+        ["dependencies", "dev-dependencies"].iter().any(|table| {
+            manifest
+                .as_ref()
+                .and_then(|m| m.get(*table))
+                .and_then(toml::Value::as_table)
+                .is_some_and(|deps| deps.contains_key(krate))
+        })
+    };
+    lab.days.iter().filter(|d| depends_on(&d.krate)).collect()
 }
 
 /// One exercise's line and, under it, what went wrong.
@@ -203,27 +206,48 @@ fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
     failed.is_none()
 }
 
+/// Where day `day`'s checks run (`None`: the working tree). While a day it builds on has open exercises (stubs, mistakes,
+/// unfinished code), in a copy of the workspace under the target directory (`<target>/lab/upstream`)
+/// where those exercises hold their reference and every other region holds what the working tree
+/// holds: the later day is checked against a whole earlier day, as if that day were done. Otherwise
+/// in the working tree itself.
+fn copy_for(lab: &Lab, ws: &Workspace, day: &Day) -> Result<Option<Workspace>> {
+    let mut open = Vec::new();
+    for up in upstream(lab, day) {
+        for ex in &up.exercises {
+            if lab.status(ex)? == Status::Open {
+                open.push(ex);
+            }
+        }
+    }
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<&str> = open.iter().map(|e| e.id.as_str()).collect();
+    println!(
+        "note: {} builds on exercises you have not finished ({}); it is checked against their \
+         reference, in a copy of the workspace under {}.",
+        day.krate,
+        ids.join(", "),
+        ws.target_subdir("lab/upstream").display()
+    );
+    let scratch = ws.target_subdir("lab/upstream");
+    super::ci::sync(&ws.root, &scratch, &ws.target_dir)?;
+    let copy_ws = Workspace::load(&scratch)?;
+    let copy = Lab::open(&copy_ws)?;
+    for ex in copy.exercises() {
+        if let Some(up) = open.iter().find(|o| o.id == ex.id) {
+            copy.put(ex, &lab.reference(up)?)?;
+        }
+    }
+    Ok(Some(copy_ws))
+}
+
 /// Runs the checks of `selected` (exercises of one day) and prints the verdicts; returns, per
 /// exercise, whether it passed.
 fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Result<Vec<bool>> {
-    for up in upstream(lab, day) {
-        let mut open = Vec::new();
-        for ex in &up.exercises {
-            if lab.status(ex)? != Status::Reference {
-                open.push(ex.id.as_str());
-            }
-        }
-        if !open.is_empty() {
-            println!(
-                "note: {} builds on {}, whose exercises {} are not at the reference: a test of {} \
-                 that goes through them fails with their `todo!` until they are done.",
-                day.krate,
-                up.krate,
-                open.join(", "),
-                day.krate
-            );
-        }
-    }
+    let copy = copy_for(lab, ws, day)?;
+    let ws = copy.as_ref().unwrap_or(ws);
     let mut ran = Ran::new();
     let tests: Vec<&Check> = selected
         .iter()

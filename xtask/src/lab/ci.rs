@@ -31,7 +31,7 @@ use crate::{suite, ws};
 /// Makes `to` a copy of `from`, leaving out `.git`, every `target` folder, the lab state and
 /// `skip`; files whose text is already right are not rewritten, and files gone from `from` go.
 /// The copy's root manifest gets its own workspace version ([`copy_version`]).
-fn sync(from: &Path, to: &Path, skip: &Path) -> Result<()> {
+pub(super) fn sync(from: &Path, to: &Path, skip: &Path) -> Result<()> {
     let leave_out = |p: &Path| {
         p == skip
             || p.file_name().is_some_and(|n| n == ".git" || n == "target")

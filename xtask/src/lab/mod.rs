@@ -19,14 +19,15 @@
 //! # Days that build on a stubbed day
 //!
 //! Days 3–5 use day 2's `Context`, days 4–5 day 3's `Pool`. A stub keeps every signature, so while
-//! day 2 is started the later days still *build*; a later day's test that goes through a stubbed
-//! function fails with that stub's `todo!("day2/…: <hint>")`, naming the exercise to finish
-//! first, and `lab check` says so before it runs. The alternative — later days compiled against a
-//! pristine copy of the earlier day — is not clean in Cargo: a workspace member cannot also be a
-//! path dependency from another directory under the same name, and `[patch]` does not apply to
-//! path dependencies, so it would mean rewriting the root manifest while a day is started. The
-//! week is done in order; finishing a day's exercises (or `lab solution <day>`) makes the later days
-//! whole again.
+//! day 2 is started the later days still *build* in the working tree, and a test of theirs that goes
+//! through a stubbed function fails there (plain `cargo test`) with that stub's
+//! `todo!("day2/…: <hint>")`. `lab check` and `lab watch` check a later day against its earlier
+//! days' reference instead: in a copy of the workspace under `<target>/lab/upstream`, the earlier
+//! days' open exercises hold their reference and everything else what the working tree holds, so
+//! the other days' checks pass while you work on one (an earlier exercise you solved is used as you
+//! wrote it). A pristine earlier day cannot be linked beside the stubbed one in the working tree
+//! itself: a workspace member cannot also be a path dependency from another directory under the
+//! same name, and `[patch]` does not apply to path dependencies.
 //!
 //! The `lab` step of `check-all` ([`ci`]) proves every exercise in a scratch copy of the workspace:
 //! its stub compiles and fails a proving check, each mistake is caught by the check it names, and
