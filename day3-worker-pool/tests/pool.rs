@@ -238,6 +238,24 @@ fn jobs_submitted_after_cancel_are_handed_back_unrun() {
     });
 }
 
+/// Idle workers see the cancel: nothing is queued and the jobs channel stays open (the pool is not
+/// closed), so only the context can end them, and with them the results channel. A worker that
+/// waits on the jobs channel alone (Go: `for job := range jobs` without `ctx.Done()`) hangs here.
+#[test]
+fn cancelling_an_idle_pool_ends_its_results() {
+    watched("cancelling_an_idle_pool_ends_its_results", || {
+        let pool = Pool::new(&Context::background(), 2, |_: &Context, job: u8| job);
+        pool.cancel();
+        assert_eq!(
+            pool.results().iter().count(),
+            0,
+            "results end once the idle workers have seen the cancel"
+        );
+        let account = pool.shutdown();
+        assert!(account.completed.is_empty() && account.not_started.is_empty());
+    });
+}
+
 /// Cancels from inside a job at a different point each round (or by `shutdown`, whichever comes
 /// first); counts every job in and out.
 #[test]

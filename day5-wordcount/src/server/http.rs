@@ -65,10 +65,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.message, "status": self.status.as_u16() });
         let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            // The refused body is read to its end (`discard`), so the connection can be reused.
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        } else {
+            // Any other refusal may leave the request's body unread, and hyper then closes the
+            // connection after the answer: say so, or the client may send its next request on a
+            // connection that is closing under it.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

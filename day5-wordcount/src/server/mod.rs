@@ -59,8 +59,9 @@ pub struct Config {
     /// Requests admitted beyond `--jobs` to wait for a worker; more get 503 at once.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub queue: usize,
-    /// Largest request body, e.g. `64KiB`, `8MiB`, `1GiB`, or a number of bytes; larger gets 413.
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    /// Largest request body, e.g. `64KiB`, `8MiB`, `1GiB` (`KB`, `MB`: powers of 1000), or a
+    /// number of bytes; larger gets 413.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size::parse_size)]
     pub max_body: u64,
     /// Deadline of a request that names none (`?timeout=`), e.g. `30s`.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
@@ -83,31 +84,6 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
         Ok(n @ 1..=4096) => Ok(n),
         _ => Err(format!("`{s}`: expected a whole number from 1 to 4096")),
     }
-}
-
-/// Parses `123`, `64KiB`, `8MiB`, `1GiB` (also `KB`/`MB`/`GB` as powers of 1000).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(digits);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("`{s}`: expected a number of bytes, e.g. 8MiB"))?;
-    let scale: u64 = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        "KB" => 1_000,
-        "MB" => 1_000_000,
-        "GB" => 1_000_000_000,
-        other => {
-            return Err(format!(
-                "`{s}`: unknown unit `{other}` (B, KiB, MiB, GiB, KB, MB, GB)"
-            ));
-        }
-    };
-    n.checked_mul(scale)
-        .ok_or_else(|| format!("`{s}`: too large"))
 }
 
 impl Config {
