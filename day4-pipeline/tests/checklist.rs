@@ -136,6 +136,45 @@ fn three_stage_pipeline_with_typed_channels() {
     });
 }
 
+/// The sink stops short: when its function returns `Break` it returns at once, and dropping its
+/// input lets the upstream stages finish even on an endless source (Go: the blog's "stopping short",
+/// where a consumer that leaves early must not strand its senders).
+#[test]
+fn a_sink_that_breaks_stops_short_and_the_upstream_finishes() {
+    watched(
+        "a_sink_that_breaks_stops_short_and_the_upstream_finishes",
+        || {
+            let p = Pipeline::new(&Context::background(), 1);
+            let counts = p.counts();
+            let squares = process(&p, generate(&p, 1u64..), |n| n * n);
+            let mut got = Vec::new();
+            sink(&p, squares, |x| {
+                // Kept bounded: a sink that ignored `Break` would call this forever.
+                if got.len() < 3 {
+                    got.push(x);
+                }
+                if got.len() == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            assert_eq!(got, [1, 4, 9]);
+            within_bound("the upstream stages after the sink stopped", move || {
+                p.wait()
+            })
+            .unwrap();
+            let sink_received = counts
+                .snapshot()
+                .iter()
+                .find(|s| s.name == "sink")
+                .map(|s| s.received);
+            assert_eq!(sink_received, Some(3));
+            assert_eq!(counts.live_threads(), 0, "a stage thread leaked");
+        },
+    );
+}
+
 #[test]
 fn fan_out_process_across_n_workers() {
     watched("fan_out_process_across_n_workers", || {
