@@ -61,7 +61,7 @@ pub struct Config {
     pub queue: usize,
     /// Largest request body, e.g. `64KiB`, `8MiB`, `1GiB` (`KB`, `MB`: powers of 1000), or a
     /// number of bytes; larger gets 413.
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     pub max_body: u64,
     /// Deadline of a request that names none (`?timeout=`), e.g. `30s`.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
@@ -84,6 +84,12 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
         Ok(n @ 1..=4096) => Ok(n),
         _ => Err(format!("`{s}`: expected a whole number from 1 to 4096")),
     }
+}
+
+/// `123`, `64KiB`, `8MiB`, `1GiB` (`KB`, `MB`, `GB`: powers of 1000), read by the `parse-size`
+/// crate as the CLI's `--max-word` is.
+fn parse_size(s: &str) -> Result<u64, parse_size::Error> {
+    parse_size::parse_size(s)
 }
 
 impl Config {
