@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use crossbeam_channel::{RecvTimeoutError, bounded};
 
-/// The patience while the lab step proves a classic mistake caught (`cargo xtask lab prove`, a step
-/// of `check-all`): it sets `LAB_MISTAKE` for a debug build in which the named mistake hangs, and a
-/// hang shows as well after this as after the full patience, which leaves room for
-/// ThreadSanitizer on a busy machine.
+/// The patience when a lab command runs the tests: `cargo xtask lab check` (with `LAB_CHECK` set,
+/// on a debug build where a stub or the learner's code may hang), or the lab step proving a classic
+/// mistake caught (`LAB_MISTAKE` set, also under ThreadSanitizer). A hang shows as well after this
+/// as after the full patience, which leaves room for ThreadSanitizer on a busy machine.
 const LAB_PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs `body` on a new thread and returns what it returns, or fails the test: with the body's
@@ -23,7 +23,10 @@ pub(crate) fn within<R: Send + 'static>(
     patience: Duration,
     body: impl FnOnce() -> R + Send + 'static,
 ) -> R {
-    let patience = if std::env::var_os("LAB_MISTAKE").is_some() {
+    let lab = ["LAB_CHECK", "LAB_MISTAKE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    let patience = if lab {
         patience.min(LAB_PATIENCE)
     } else {
         patience
