@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 
 use super::exercise::{Check, Day, Exercise, Step};
-use super::tree::{Lab, Status};
+use super::tree::{Holds, Lab, Status};
 use crate::cmd::{Cmd, cargo};
 use crate::suite::{self, Status as TestStatus, TestResult};
 use crate::ws::Workspace;
@@ -213,48 +213,81 @@ fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
     failed.is_none()
 }
 
-/// Where day `day`'s checks run (`None`: the working tree). While a day it builds on has open exercises (stubs, mistakes,
-/// unfinished code), in a copy of the workspace under the target directory (`<target>/lab/upstream`)
-/// where those exercises hold their reference and every other region holds what the working tree
-/// holds: the later day is checked against a whole earlier day, as if that day were done. Otherwise
-/// in the working tree itself.
-fn copy_for(lab: &Lab, ws: &Workspace, day: &Day) -> Result<Option<Workspace>> {
-    let mut open = Vec::new();
+/// Where day `day`'s checks run (`None`: the working tree), and which of its exercises still hold
+/// their stub.
+///
+/// A check often runs more than its own exercise (a pipeline test goes through every stage), so in
+/// the working tree an exercise you finished would stay ✗ until the day's last `todo!` is gone.
+/// Instead, while there is something to fill in, the checks run in a copy of the workspace under
+/// `<target>/lab/check` where these regions hold their reference: this day's exercises that still
+/// hold their stub, and the open exercises of the days it builds on (stubs, mistakes, unfinished
+/// code). Every other region holds what the working tree holds. So an exercise turns ✓ as soon as
+/// its own code is right, and a later day is checked against a whole earlier day. A stub is ✗
+/// without running anything.
+fn copy_for<'a>(
+    lab: &Lab,
+    ws: &Workspace,
+    day: &'a Day,
+) -> Result<(Option<Workspace>, BTreeSet<&'a str>)> {
+    let mut fill = Vec::new();
     for up in upstream(lab, day) {
         for ex in &up.exercises {
             if lab.status(ex)? == Status::Open {
-                open.push(ex);
+                fill.push(ex.id.as_str());
             }
         }
     }
-    if open.is_empty() {
-        return Ok(None);
+    let upstream_open = fill.len();
+    let mut stubs = BTreeSet::new();
+    for ex in &day.exercises {
+        if lab.holds(ex)? == Holds::Stub {
+            stubs.insert(ex.id.as_str());
+            fill.push(ex.id.as_str());
+        }
     }
-    let ids: Vec<&str> = open.iter().map(|e| e.id.as_str()).collect();
-    println!(
-        "note: {} builds on exercises you have not finished ({}); it is checked against their \
-         reference, in a copy of the workspace under {}.",
-        day.krate,
-        ids.join(", "),
-        ws.target_subdir("lab/upstream").display()
-    );
-    let scratch = ws.target_subdir("lab/upstream");
-    super::ci::sync(&ws.root, &scratch, &ws.target_dir)?;
+    if fill.is_empty() || stubs.len() == day.exercises.len() && upstream_open == 0 {
+        // Nothing to fill in, or nothing of yours to check yet.
+        return Ok((None, stubs));
+    }
+    let scratch = ws.target_subdir("lab/check");
+    if upstream_open > 0 {
+        println!(
+            "note: {} builds on exercises you have not finished ({}); it is checked against their \
+             reference (in a copy of the workspace under {}).",
+            day.krate,
+            fill[..upstream_open].join(", "),
+            scratch.display()
+        );
+    }
+    super::ci::sync(&ws.root, &scratch, &ws.target_dir, "check")?;
     let copy_ws = Workspace::load(&scratch)?;
     let copy = Lab::open(&copy_ws)?;
     for ex in copy.exercises() {
-        if let Some(up) = open.iter().find(|o| o.id == ex.id) {
-            copy.put(ex, &lab.reference(up)?)?;
+        if fill.contains(&ex.id.as_str()) {
+            let original = lab
+                .exercises()
+                .find(|e| e.id == ex.id)
+                .expect("the copy has the same exercises");
+            copy.put(ex, &lab.reference(original)?)?;
         }
     }
-    Ok(Some(copy_ws))
+    Ok((Some(copy_ws), stubs))
 }
 
 /// Runs the checks of `selected` (exercises of one day) and prints the verdicts; returns, per
 /// exercise, whether it passed.
 fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Result<Vec<bool>> {
-    let copy = copy_for(lab, ws, day)?;
+    let (copy, stubs) = copy_for(lab, ws, day)?;
+    let in_copy = copy.is_some();
+    let work_tree = ws;
     let ws = copy.as_ref().unwrap_or(ws);
+    let selected_all = selected;
+    let selected: Vec<&Exercise> = selected
+        .iter()
+        .copied()
+        .filter(|e| !stubs.contains(e.id.as_str()))
+        .collect();
+    let selected = selected.as_slice();
     let mut ran = Ran::new();
     let tests: Vec<&Check> = selected
         .iter()
@@ -262,10 +295,13 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
         .filter(|c| c.step == Step::Test)
         .collect();
     if !tests.is_empty() {
-        ran.insert(
-            Step::Test,
-            run_step(ws, &day.krate, Step::Test, &tests, &[], false)?,
-        );
+        let outcome = match run_step(ws, &day.krate, Step::Test, &tests, &[], false) {
+            // The copy's line numbers differ where a stub was filled in: show a build error where
+            // you wrote the code.
+            Err(_) if in_copy => run_step(work_tree, &day.krate, Step::Test, &tests, &[], false)?,
+            outcome => outcome?,
+        };
+        ran.insert(Step::Test, outcome);
     }
     // The other steps, for the exercises whose tests pass.
     // An exercise at its reference is proved by check-all's `lab` step: only its tests run here.
@@ -303,7 +339,15 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
     }
     println!();
     let mut passed = Vec::new();
-    for ex in selected {
+    for ex in selected_all {
+        if stubs.contains(ex.id.as_str()) {
+            println!("✗ {}  {}", ex.id, ex.title);
+            println!("    hint: {}", ex.hint);
+            println!("    not started: {} still holds its stub", ex.at());
+            lab.record(ex, false)?;
+            passed.push(false);
+            continue;
+        }
         let reference = at_reference.contains(ex.id.as_str());
         let verdicts: Vec<(&Check, Verdict)> = ex
             .checks

@@ -30,8 +30,9 @@ use crate::{suite, ws};
 
 /// Makes `to` a copy of `from`, leaving out `.git`, every `target` folder, the lab state and
 /// `skip`; files whose text is already right are not rewritten, and files gone from `from` go.
-/// The copy's root manifest gets its own workspace version ([`copy_version`]).
-pub(super) fn sync(from: &Path, to: &Path, skip: &Path) -> Result<()> {
+/// The copy's root manifest gets a workspace version of its own, `<version>-<tag>`
+/// ([`copy_version`]): each copy needs its own tag.
+pub(super) fn sync(from: &Path, to: &Path, skip: &Path, tag: &str) -> Result<()> {
     let leave_out = |p: &Path| {
         p == skip
             || p.file_name().is_some_and(|n| n == ".git" || n == "target")
@@ -43,21 +44,22 @@ pub(super) fn sync(from: &Path, to: &Path, skip: &Path) -> Result<()> {
             return Ok(bytes);
         }
         let text = String::from_utf8(bytes).context("the root Cargo.toml is not UTF-8")?;
-        Ok(copy_version(&text)?.into_bytes())
+        Ok(copy_version(&text, tag)?.into_bytes())
     };
     let mut seen = BTreeSet::new();
     copy_dir(from, to, &leave_out, &transform, &mut seen)?;
     prune(to, &seen)
 }
 
-/// The copy's root manifest, with `-lab` added to `[workspace.package] version`.
+/// The copy's root manifest, with `-<tag>` added to `[workspace.package] version`.
 ///
 /// Cargo names a path package's build output by its path relative to the workspace root, its
 /// name and its version: with the same layout and version, the copy's crates would build into the
-/// very files of the working tree's crates in the shared target directory, and a later build of the
-/// working tree could take a stub or a mistake for its own up-to-date output. Another version
-/// gives the copy's crates outputs of their own, while registry dependencies are still shared.
-fn copy_version(manifest: &str) -> Result<String> {
+/// very files of the working tree's crates (or of another copy's) in the shared target directory,
+/// and a later build of one could take the other's stub, mistake or reference for its own
+/// up-to-date output. A version of its own gives each copy's crates outputs of their own, while
+/// registry dependencies are still shared.
+fn copy_version(manifest: &str, tag: &str) -> Result<String> {
     let mut in_package = false;
     let mut out = String::with_capacity(manifest.len() + 4);
     let mut done = false;
@@ -69,7 +71,7 @@ fn copy_version(manifest: &str) -> Result<String> {
         match trimmed.strip_prefix("version = \"") {
             Some(rest) if in_package && !done => {
                 let version = rest.trim_end_matches('"');
-                out.push_str(&format!("version = \"{version}-lab\"\n"));
+                out.push_str(&format!("version = \"{version}-{tag}\"\n"));
                 done = true;
             }
             _ => out.push_str(line),
@@ -334,7 +336,7 @@ pub(crate) fn run() -> step::Step {
     };
     let scratch = real_ws.target_subdir("lab/ws");
     println!("lab: copying the workspace to {}", scratch.display());
-    sync(&real_ws.root, &scratch, &real_ws.target_dir)?;
+    sync(&real_ws.root, &scratch, &real_ws.target_dir, "lab")?;
     let copy_ws = ws::Workspace::load(&scratch)?;
     let copy = Lab::open(&copy_ws)?;
     let mut problems = Vec::new();
@@ -482,10 +484,16 @@ mod tests {
     #[test]
     fn the_copy_gets_a_workspace_version_of_its_own() {
         let manifest = "[workspace]\nmembers = [\"a\"]\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace.dependencies]\nfoo = { version = \"1\" }\n";
-        let copy = copy_version(manifest).unwrap();
+        let copy = copy_version(manifest, "lab").unwrap();
         assert!(copy.contains("[workspace.package]\nversion = \"0.1.0-lab\"\n"));
         // Only that line changes.
         assert_eq!(copy.replace("0.1.0-lab", "0.1.0"), manifest);
-        assert!(copy_version("[workspace]\nmembers = []\n").is_err());
+        // Each copy has its own.
+        assert!(
+            copy_version(manifest, "check")
+                .unwrap()
+                .contains("version = \"0.1.0-check\"\n")
+        );
+        assert!(copy_version("[workspace]\nmembers = []\n", "lab").is_err());
     }
 }

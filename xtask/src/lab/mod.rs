@@ -16,18 +16,21 @@
 //! `solution` can restore it whatever the working tree holds) and which regions passed. Nothing
 //! here reads or writes `journal/`.
 //!
-//! # Days that build on a stubbed day
+//! # What an exercise is checked against
 //!
-//! Days 3–5 use day 2's `Context`, days 4–5 day 3's `Pool`. A stub keeps every signature, so while
-//! day 2 is started the later days still *build* in the working tree, and a test of theirs that goes
-//! through a stubbed function fails there (plain `cargo test`) with that stub's
-//! `todo!("day2/…: <hint>")`. `lab check` and `lab watch` check a later day against its earlier
-//! days' reference instead: in a copy of the workspace under `<target>/lab/upstream`, the earlier
-//! days' open exercises hold their reference and everything else what the working tree holds, so
-//! the other days' checks pass while you work on one (an earlier exercise you solved is used as you
-//! wrote it). A pristine earlier day cannot be linked beside the stubbed one in the working tree
-//! itself: a workspace member cannot also be a path dependency from another directory under the
-//! same name, and `[patch]` does not apply to path dependencies.
+//! A check often runs more than its own exercise: a pipeline test goes through every stage, and
+//! days 3–5 use day 2's `Context`, days 4–5 day 3's `Pool`. A stub keeps every signature, so the
+//! workspace always builds, but in the working tree a test fails on the first `todo!` it reaches,
+//! whichever exercise that is. So `lab check` (and `lab watch`) run the checks in a copy of the
+//! workspace under `<target>/lab/check` in which the day's exercises that still hold their stub,
+//! and the open exercises of the days it builds on, hold their reference; every other region holds
+//! what the working tree holds. An exercise then turns ✓ as soon as its own code is right, in any
+//! order, and the other days' checks pass while you work on one (an earlier exercise you solved is
+//! used as you wrote it). Once a day has no stub left, its checks run in the working tree, all of
+//! your code together. A plain `cargo test` always links the working tree, stubs included. (A
+//! pristine earlier day cannot be linked beside the stubbed one in the working tree itself: a
+//! workspace member cannot also be a path dependency from another directory under the same name,
+//! and `[patch]` does not apply to path dependencies.)
 //!
 //! The `lab` step of `check-all` ([`ci`]) proves every exercise in a scratch copy of the workspace:
 //! its stub compiles and fails a proving check, each mistake is caught by the check it names, and
