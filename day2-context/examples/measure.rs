@@ -12,6 +12,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use day1_sync_atomic::measure::{Sample, Table, median, median_of, parallel, si};
 use day2_context::{CancelHandle, Context, Key, leak};
 use tokio_util::sync::CancellationToken;
@@ -27,12 +28,17 @@ fn ns_per_op(sample: Sample, ops: usize) -> String {
     format!("{:.0}", sample.wall.as_nanos() as f64 / ops as f64)
 }
 
+/// Day 2's measured costs (Markdown on standard output, progress on standard error).
+#[derive(Parser, Debug)]
+#[command(name = "day2-measure")]
+struct Args {
+    /// Fewer operations and runs.
+    #[arg(long)]
+    quick: bool,
+}
+
 fn main() {
-    let quick = std::env::args().skip(1).any(|a| a == "--quick");
-    if let Some(bad) = std::env::args().skip(1).find(|a| a != "--quick") {
-        eprintln!("measure: unknown argument `{bad}` (the only option is --quick)");
-        std::process::exit(2);
-    }
+    let Args { quick } = Args::parse();
     let (ops, runs) = if quick { (20_000, 3) } else { (200_000, 7) };
     println!(
         "Measured with `{COMMAND}{}`; medians of {runs} runs.\n",
