@@ -371,9 +371,11 @@ fn soak_table(
     };
     println!();
     println!(
-        "Server RSS (MiB) at 10 % / 50 % / 100 % of the soak: {:.1} / {:.1} / {:.1}; max {:.1}. Summary at SIGTERM: `{summary}`",
+        "Server RSS (MiB) at 10 % / 25 % / 50 % / 75 % / 100 % of the soak: {:.1} / {:.1} / {:.1} / {:.1} / {:.1}; max {:.1}. Summary at SIGTERM: `{summary}`",
         at(0.1),
+        at(0.25),
         at(0.5),
+        at(0.75),
         at(1.0),
         rss.iter().copied().max().map_or(0.0, mib)
     );
