@@ -426,6 +426,35 @@ async fn a_shed_client_still_uploading_reads_its_503() {
     .await;
 }
 
+/// An idle connection is closed after `--idle-timeout`: one that never sends a request, and a
+/// kept-alive one after its request was answered. (Time is the behaviour here: 200 ms of idleness,
+/// and the close must come within the test's bound.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    use tokio::io::AsyncReadExt;
+    bounded(async {
+        let mut c = config(1, 0);
+        c.idle_timeout = Duration::from_millis(200);
+        let server = Server::start(c).await.unwrap();
+        let mut silent = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        let mut kept = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        for (what, stream) in [("silent", &mut silent), ("kept alive", &mut kept)] {
+            let mut all = Vec::new();
+            // `read_to_end` returns once the server closes the connection.
+            stream.read_to_end(&mut all).await.unwrap();
+            let text = String::from_utf8_lossy(&all);
+            if what == "kept alive" {
+                assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+            }
+        }
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_a_4xx_naming_the_problem() {
     bounded(async {

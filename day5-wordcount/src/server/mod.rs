@@ -69,6 +69,10 @@ pub struct Config {
     /// Longest deadline a request may ask for.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub max_timeout: Duration,
+    /// How long a connection may wait for a request's headers, also between the requests of a
+    /// kept-alive connection, before it is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
     /// On SIGTERM / Ctrl-C: how long requests in flight may take before they are cancelled (they
     /// still get their partial result).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
@@ -103,6 +107,65 @@ impl Config {
 
 /// After the grace period, how long the cancelled requests' answers may take to be written.
 const LAST_WRITES: Duration = Duration::from_secs(5);
+
+/// The largest read buffer of a connection (hyper's default is about 400 KiB): a large body streams
+/// through it in frames, and every open connection keeps the buffer it grew to.
+const READ_BUFFER: usize = 64 << 10;
+
+/// Accepts and serves connections until `stopping` is done; then stops accepting (the listener is
+/// dropped), lets each connection finish the request it is serving, and returns once all are closed.
+///
+/// A connection waiting for a request's headers longer than `idle` is closed (`--idle-timeout`): an
+/// idle connection keeps its read buffer, and a client pool may keep hundreds of them open, which
+/// without this bound were held for the life of the server.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    stopping: Context,
+    idle: Duration,
+) -> io::Result<()> {
+    let connections = tokio_util::task::TaskTracker::new();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // A connection that failed before it was accepted, or no file descriptor left:
+                // the listener itself is fine, so keep accepting (after a pause if it is the
+                // process that is short of something).
+                Err(e) => {
+                    if !matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+                    ) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    continue;
+                }
+            },
+            _ = stopping.cancelled() => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let stopping = stopping.clone();
+        connections.spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(idle)
+                .max_buf_size(READ_BUFFER)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            // A connection error is the client's (it went away, or sent garbage): nothing to do.
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = stopping.cancelled() => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
 
 /// State shared by every request.
 struct App {
@@ -220,15 +283,7 @@ impl Server {
             config,
         });
         let router = http::router(Arc::clone(&app));
-        // Graceful: on `stop`, axum stops accepting (the listener is dropped) and each
-        // connection closes after the request it is serving.
-        let served = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    stopping.cancelled().await;
-                })
-                .await
-        });
+        let served = tokio::spawn(serve(listener, router, stopping, app.config.idle_timeout));
         Ok(Server {
             addr,
             app,
