@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::exercise::{Check, Day, Exercise, Step};
 use super::tree::{Holds, Lab, Status};
@@ -267,7 +267,7 @@ fn copy_for<'a>(
             let original = lab
                 .exercises()
                 .find(|e| e.id == ex.id)
-                .expect("the copy has the same exercises");
+                .context("the copy has the working tree's exercises")?;
             copy.put(ex, &lab.reference(original)?)?;
         }
     }
