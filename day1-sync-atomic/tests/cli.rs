@@ -1,37 +1,15 @@
 //! The day binary's command line: it answers `--help` (naming `--quick`, the flag `cargo xtask
 //! tour` passes) and rejects what it does not know with a usage error.
 
-use std::time::Duration;
-
-use assert_cmd::Command;
-
-/// Bound for one run of the binary: `--help` and a usage error return at once, while a binary that
-/// ignored its arguments would start the full measured tour.
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn day1() -> Command {
-    let mut cmd = Command::cargo_bin("day1-sync-atomic").expect("the day binary is built");
-    cmd.timeout(LIMIT);
-    cmd
-}
+#[path = "common/day_binary.rs"]
+mod day_binary;
 
 #[test]
 fn help_lists_the_quick_flag() {
-    let out = day1().arg("--help").output().expect("ran the binary");
-    assert!(out.status.success(), "--help failed: {out:?}");
-    let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("Usage: day1-sync-atomic"), "{help}");
-    assert!(help.contains("--quick"), "{help}");
+    day_binary::help_names_the_quick_flag("day1-sync-atomic");
 }
 
 #[test]
 fn an_unknown_argument_is_a_usage_error() {
-    let out = day1().arg("--fast").output().expect("ran the binary");
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--fast"), "{stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "nothing measured after a usage error"
-    );
+    day_binary::an_unknown_argument_is_a_usage_error("day1-sync-atomic");
 }

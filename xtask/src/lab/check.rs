@@ -184,6 +184,12 @@ fn upstream<'a>(lab: &'a Lab, day: &Day) -> Vec<&'a Day> {
     lab.days.iter().filter(|d| depends_on(&d.krate)).collect()
 }
 
+/// The line of an exercise that does not pass yet, and its hint.
+fn not_yet(ex: &Exercise) {
+    println!("✗ {}  {}", ex.id, ex.title);
+    println!("    hint: {}", ex.hint);
+}
+
 /// One exercise's line and, under it, what went wrong.
 fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
     let failed = verdicts
@@ -198,8 +204,7 @@ fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
         .collect();
     match failed {
         Some((check, Verdict::Failed(first) | Verdict::NotRun(first))) => {
-            println!("✗ {}  {}", ex.id, ex.title);
-            println!("    hint: {}", ex.hint);
+            not_yet(ex);
             println!("    {check} failed:");
             for line in first.lines() {
                 println!("      {line}");
@@ -259,7 +264,7 @@ fn copy_for<'a>(
             scratch.display()
         );
     }
-    super::ci::sync(&ws.root, &scratch, &ws.target_dir, "check")?;
+    super::scratch::sync(&ws.root, &scratch, &ws.target_dir, "check")?;
     let copy_ws = Workspace::load(&scratch)?;
     let copy = Lab::open(&copy_ws)?;
     for ex in copy.exercises() {
@@ -341,8 +346,7 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
     let mut passed = Vec::new();
     for ex in selected_all {
         if stubs.contains(ex.id.as_str()) {
-            println!("✗ {}  {}", ex.id, ex.title);
-            println!("    hint: {}", ex.hint);
+            not_yet(ex);
             println!("    not started: {} still holds its stub", ex.at());
             lab.record(ex, false)?;
             passed.push(false);

@@ -42,6 +42,7 @@ mod edit;
 mod exercise;
 mod list;
 mod markers;
+mod scratch;
 mod state;
 mod tree;
 mod watch;
