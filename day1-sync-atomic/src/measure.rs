@@ -11,6 +11,8 @@
 //! | `runtime.NumCPU()`                   | [`std::thread::available_parallelism`]       |
 //! | `go test -bench . -cpu 1,2,4`        | the day's `examples/measure.rs`, run by `cargo xtask bench` |
 
+pub mod go;
+
 use std::fmt;
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
@@ -121,6 +123,35 @@ pub fn parallel<R: Send>(
     (results.into_iter().flatten().collect(), sample)
 }
 
+/// The *cores busy* cell of a row whose `threads` threads compute (they do not sleep or block for
+/// long): the figure, flagged when it is well below what those threads could keep busy,
+/// `min(threads, cores)` — then the threads took turns on fewer cores than the row claims, and the
+/// figure must not be quoted.
+///
+/// ```
+/// use day1_sync_atomic::measure::{Sample, cores_busy_cell};
+/// use std::time::Duration;
+/// let busy = |cpu_ms| Sample { wall: Duration::from_millis(100), cpu: Duration::from_millis(cpu_ms) };
+/// assert_eq!(cores_busy_cell(&busy(100), 1), "1.00");
+/// if std::thread::available_parallelism().map_or(1, usize::from) >= 2 {
+///     assert_eq!(cores_busy_cell(&busy(190), 2), "1.90");
+///     assert_eq!(cores_busy_cell(&busy(100), 2), "1.00 ⚠ threads did not overlap: rerun");
+/// }
+/// ```
+pub fn cores_busy_cell(sample: &Sample, threads: usize) -> String {
+    let cores = thread::available_parallelism().map_or(1, usize::from);
+    let could = threads.min(cores) as f64;
+    let busy = sample.cores_busy();
+    if threads > 1 && busy < OVERLAP * could {
+        format!("{busy:.2} ⚠ threads did not overlap: rerun")
+    } else {
+        format!("{busy:.2}")
+    }
+}
+
+/// Below this share of `min(threads, cores)`, a multi-thread row's threads did not run together.
+const OVERLAP: f64 = 0.6;
+
 /// The median of `samples` by wall time (the upper median for an even count).
 ///
 /// # Panics
@@ -172,7 +203,7 @@ pub fn rows_against_baseline<K: Copy>(
             name.to_owned(),
             si(rate),
             format!("{:.2}", rate / base),
-            format!("{:.2}", m.cores_busy()),
+            cores_busy_cell(&m, threads),
         ]);
     }
 }

@@ -1,0 +1,3 @@
+module concurrency-labs/day1-sync-atomic/go
+
+go 1.19

@@ -1,0 +1,95 @@
+// Package timing measures the course's Go programs the way the Rust tables are measured: wall time
+// and process CPU time ("cores busy" = CPU / wall), warm-up inside each goroutine before the clock
+// starts, the median of several runs, and one tab-separated row per case on standard output:
+//
+//	case	threads	ops	wall_ns	cpu_ns
+//
+// (read by day1_sync_atomic::measure::go::parse). Later days import it through a replace
+// directive, as their Rust crates build on day 1's measure module.
+package timing
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Sample is one timed run: wall-clock time and the CPU time the whole process used meanwhile.
+type Sample struct {
+	Wall time.Duration
+	CPU  time.Duration
+}
+
+// cpuTime is the user + system time of every thread of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Measure runs f once and returns its wall and process CPU time.
+func Measure(f func()) Sample {
+	cpu0, wall0 := cpuTime(), time.Now()
+	f()
+	return Sample{Wall: time.Since(wall0), CPU: cpuTime() - cpu0}
+}
+
+// Parallel runs work(i) on n goroutines and times them together: each goroutine runs warmUp(i)
+// first, the clock starts when all have warmed up, and stops when the last work(i) returns.
+func Parallel(n int, warmUp, work func(i int)) Sample {
+	var warm, done sync.WaitGroup
+	start := make(chan struct{})
+	warm.Add(n)
+	done.Add(n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			defer done.Done()
+			warmUp(i)
+			warm.Done()
+			<-start
+			work(i)
+		}(i)
+	}
+	warm.Wait()
+	return Measure(func() {
+		close(start)
+		done.Wait()
+	})
+}
+
+// Median returns the sample with the middle wall time (the upper median for an even count).
+func Median(samples []Sample) Sample {
+	if len(samples) == 0 {
+		panic("timing.Median of no samples")
+	}
+	sorted := append([]Sample(nil), samples...)
+	sort.Slice(sorted, func(a, b int) bool { return sorted[a].Wall < sorted[b].Wall })
+	return sorted[len(sorted)/2]
+}
+
+// MedianOf runs run runs times (at least once) and returns the median sample.
+func MedianOf(runs int, run func() Sample) Sample {
+	if runs < 1 {
+		runs = 1
+	}
+	samples := make([]Sample, runs)
+	for i := range samples {
+		samples[i] = run()
+	}
+	return Median(samples)
+}
+
+// Row prints one measured case: ops operations on threads goroutines took s.
+func Row(name string, threads int, ops int64, s Sample) {
+	fmt.Printf("%s\t%d\t%d\t%d\t%d\n", name, threads, ops, s.Wall.Nanoseconds(), s.CPU.Nanoseconds())
+}
+
+// Progress writes a line of progress to standard error (standard output holds only rows).
+func Progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}

@@ -1,0 +1,226 @@
+//! The course's Go programs, measured beside the Rust contenders in the same run.
+//!
+//! Each day crate has a `go/` folder, a Go module (standard library only, Go 1.19): `go/bench` is
+//! the day's measured experiment as the course has a learner write it in Go, and `go/small` the
+//! Go-by-Example-sized version read first (its Rust twin is `go/small/main.rs`). The day's measure
+//! example runs `go run ./bench` with the same parameters as its Rust rows and reads its standard
+//! output, one line per measured case, tab-separated:
+//!
+//! ```text
+//! case    threads    ops    wall_ns    cpu_ns
+//! ```
+//!
+//! — the median run (by wall time) of `ops` operations on `threads` goroutines, and the process CPU
+//! time used meanwhile, so Go rows have a *cores busy* figure too. Lines starting with `#` are
+//! comments. `day1-sync-atomic/go/timing` writes the lines; [`parse`] reads them.
+//!
+//! Without `go` on `PATH` the rows are skipped, never faked: [`GoRows::skipped`] says why and how
+//! to install it.
+
+use std::fmt;
+use std::io::ErrorKind;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use super::Sample;
+
+/// How to install Go where it is missing (Debian's package is Go 1.19, which the programs target).
+pub const INSTALL: &str = "apt-get install golang-go";
+
+/// One measured case of a Go program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoRow {
+    /// The case's name, as the day's table matches it.
+    pub case: String,
+    /// Goroutines that did the work.
+    pub threads: usize,
+    /// Operations in the timed run.
+    pub ops: u64,
+    /// Wall and process CPU time of the median run.
+    pub sample: Sample,
+}
+
+/// Why a Go program gave no rows.
+#[derive(Debug)]
+pub enum GoError {
+    /// `go` is not on `PATH`.
+    Missing,
+    /// The program could not be built or run, or printed a line that is not a row.
+    Failed(String),
+}
+
+impl fmt::Display for GoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GoError::Missing => write!(f, "`go` is not on PATH (install it: `{INSTALL}`)"),
+            GoError::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for GoError {}
+
+/// Reads a Go program's rows (the line protocol in the module docs).
+///
+/// ```
+/// use day1_sync_atomic::measure::go::parse;
+/// let rows = parse("# comment\nsync.Map\t2\t1000\t500000\t750000\n").unwrap();
+/// assert_eq!((rows[0].case.as_str(), rows[0].threads, rows[0].ops), ("sync.Map", 2, 1000));
+/// assert_eq!(rows[0].sample.cores_busy(), 1.5);
+/// assert!(parse("sync.Map\t2\t1000\n").unwrap_err().contains("line 1"));
+/// ```
+///
+/// # Errors
+/// Names the first line that is not `case threads ops wall_ns cpu_ns` with numbers where numbers
+/// belong.
+pub fn parse(stdout: &str) -> Result<Vec<GoRow>, String> {
+    let row = |line: &str| -> Option<GoRow> {
+        let mut cells = line.split('\t');
+        let case = cells.next().filter(|c| !c.is_empty())?.to_owned();
+        let mut number = || cells.next()?.trim().parse::<u64>().ok();
+        let (threads, ops, wall, cpu) = (number()?, number()?, number()?, number()?);
+        cells.next().is_none().then_some(())?;
+        Some(GoRow {
+            case,
+            threads: usize::try_from(threads).ok()?,
+            ops,
+            sample: Sample {
+                wall: Duration::from_nanos(wall),
+                cpu: Duration::from_nanos(cpu),
+            },
+        })
+    };
+    stdout
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|(i, line)| {
+            row(line).ok_or_else(|| {
+                format!(
+                    "line {}: {line:?} is not `case<TAB>threads<TAB>ops<TAB>wall_ns<TAB>cpu_ns`",
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+/// Runs `go run ./<command> <args>` in the Go module `dir` and parses its rows. Its standard error
+/// (progress, build errors) passes through.
+///
+/// # Errors
+/// [`GoError::Missing`] when `go` is not on `PATH`; [`GoError::Failed`] when the build or the run
+/// fails, or a line is not a row.
+pub fn run<I, S>(dir: &Path, command: &str, args: I) -> Result<Vec<GoRow>, GoError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let shown = format!("`go run ./{command}` in {}", dir.display());
+    if !dir.join(command).is_dir() {
+        return Err(GoError::Failed(format!("{shown}: no such Go package")));
+    }
+    let out = Command::new("go")
+        .arg("run")
+        .arg(format!("./{command}"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => GoError::Missing,
+            _ => GoError::Failed(format!("{shown}: {e}")),
+        })?;
+    if !out.status.success() {
+        return Err(GoError::Failed(format!("{shown}: {}", out.status)));
+    }
+    let text = String::from_utf8(out.stdout)
+        .map_err(|_| GoError::Failed(format!("{shown}: its output is not UTF-8")))?;
+    parse(&text).map_err(|why| GoError::Failed(format!("{shown}: {why}")))
+}
+
+/// A Go program's rows for a day's tables, or why there are none.
+#[derive(Debug, Default)]
+pub struct GoRows {
+    rows: Vec<GoRow>,
+    skipped: Option<String>,
+}
+
+impl GoRows {
+    /// Runs the day's `go/bench` (see [`run`]); `manifest_dir` is the day crate's directory.
+    ///
+    /// # Panics
+    /// Panics when Go is installed but the program fails: a broken Go program must fail the bench,
+    /// not vanish from the table. Without Go the rows are [skipped](Self::skipped).
+    pub fn bench<I, S>(manifest_dir: &str, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        match run(&Path::new(manifest_dir).join("go"), "bench", args) {
+            Ok(rows) => GoRows {
+                rows,
+                skipped: None,
+            },
+            Err(GoError::Missing) => GoRows {
+                rows: Vec::new(),
+                skipped: Some(GoError::Missing.to_string()),
+            },
+            Err(e) => panic!("the Go rows: {e}"),
+        }
+    }
+
+    /// The row of `case` on `threads` goroutines.
+    pub fn get(&self, case: &str, threads: usize) -> Option<&GoRow> {
+        self.rows
+            .iter()
+            .find(|r| r.case == case && r.threads == threads)
+    }
+
+    /// Every row, in the program's order.
+    pub fn rows(&self) -> &[GoRow] {
+        &self.rows
+    }
+
+    /// Why there are no Go rows, if there are none because Go is missing.
+    pub fn skipped(&self) -> Option<&str> {
+        self.skipped.as_deref()
+    }
+
+    /// A line to print under a table: `Go rows SKIPPED: <why>`, or nothing when they ran.
+    pub fn note(&self) -> String {
+        self.skipped
+            .as_deref()
+            .map(|why| format!("Go rows SKIPPED: {why}.\n"))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_need_five_cells_with_numbers() {
+        assert!(parse("a\t1\t2\t3\n").is_err());
+        assert!(parse("a\t1\t2\t3\t4\t5\n").is_err());
+        assert!(parse("a\tone\t2\t3\t4\n").is_err());
+        assert!(parse("\t1\t2\t3\t4\n").is_err());
+        let rows = parse("\n# header\na b\t4\t10\t2000\t1000\n").expect("one row");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].case, "a b");
+        assert_eq!(rows[0].sample.per_second(rows[0].ops), 5e6);
+    }
+
+    #[test]
+    fn a_missing_program_directory_is_a_failure_not_a_skip() {
+        // With Go installed the run fails (no such directory); without it, it is `Missing`.
+        match run(Path::new("/nonexistent/go"), "bench", ["-quick"]) {
+            Err(GoError::Failed(why)) => assert!(why.contains("/nonexistent/go"), "{why}"),
+            Err(GoError::Missing) => {}
+            Ok(rows) => panic!("rows from nowhere: {rows:?}"),
+        }
+    }
+}
