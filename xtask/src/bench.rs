@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::cmd::{Cmd, cargo};
 use crate::step::{Done, Step, summarise};
-use crate::{journal, suite, ws};
+use crate::{go, journal, suite, ws};
 
 /// `cargo xtask bench [CRATE] [--smoke]`.
 pub(crate) fn run(krate: Option<&str>, smoke: bool) -> Step {
@@ -28,18 +28,19 @@ pub(crate) fn run(krate: Option<&str>, smoke: bool) -> Step {
     }
 }
 
-/// `--smoke`: each criterion bench in test mode (every benchmark body runs once).
+/// `--smoke`: each criterion bench in test mode (every benchmark body runs once), then each day's
+/// Go programs once (see [`go`]).
 fn smoke(krate: Option<&str>) -> Step {
     let report = suite::run(
         "bench-smoke",
         cargo().args(["test", "--benches"]).args(ws::select(krate)?),
         &[],
     )?;
-    if report.failed_binaries.is_empty() {
-        println!("\nbench --smoke: every benchmark ran once");
-        return Ok(Done::Ok);
+    if !report.failed_binaries.is_empty() {
+        return summarise("bench --smoke", &report);
     }
-    summarise("bench --smoke", &report)
+    println!("\nbench --smoke: every benchmark ran once");
+    go::smoke(&ws::current()?.selected(krate)?)
 }
 
 /// One criterion benchmark's median from its latest run.
@@ -120,38 +121,100 @@ fn read_median(new_dir: &Path) -> Option<Median> {
     })
 }
 
-/// `x` in the largest unit of `units` (scale, decimals, suffix) that it reaches, else as is with
-/// one decimal and the suffix `base`.
-fn scaled(x: f64, units: &[(f64, usize, &str)], base: &str) -> String {
-    match units.iter().find(|&&(scale, _, _)| x >= scale) {
-        Some(&(scale, decimals, suffix)) => format!("{:.decimals$}{suffix}", x / scale),
-        None => format!("{x:.1}{base}"),
+/// A unit for a whole column: the largest of `units` (scale, suffix) that the column's smallest
+/// value reaches, else the first (`units` go from small to large).
+fn column_unit(
+    values: impl Iterator<Item = f64>,
+    units: &[(f64, &'static str)],
+) -> (f64, &'static str) {
+    let least = values.fold(f64::INFINITY, f64::min);
+    units
+        .iter()
+        .rev()
+        .find(|&&(scale, _)| least >= scale)
+        .copied()
+        .unwrap_or(units[0])
+}
+
+/// Three significant digits or more: `56.0`, `1.50`, `1234`.
+fn digits(x: f64) -> String {
+    match x {
+        x if x >= 100.0 => format!("{x:.0}"),
+        x if x >= 10.0 => format!("{x:.1}"),
+        x => format!("{x:.2}"),
     }
 }
 
-/// `12.3 M`, `850.0 k`, `42.0` (the same style as the days' tables).
-fn si(x: f64) -> String {
-    scaled(x, &[(1e9, 2, " G"), (1e6, 1, " M"), (1e3, 1, " k")], "")
+/// Orders benchmark ids the way a person reads them: numbers inside an id compare as numbers, so
+/// `threads/2` comes before `threads/16`.
+fn natural_key(id: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut rest = id;
+    while !rest.is_empty() {
+        let text_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (text, tail) = rest.split_at(text_len);
+        let num_len = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (num, tail) = tail.split_at(num_len);
+        key.push((text.to_owned(), num.parse().unwrap_or(0)));
+        rest = tail;
+    }
+    key
 }
 
-fn format_ns(ns: f64) -> String {
-    scaled(
-        ns,
-        &[(1e9, 3, " s"), (1e6, 3, " ms"), (1e3, 3, " µs")],
-        " ns",
-    )
-}
-
+/// One table per criterion group (the id's first segment), rows in natural order, and one unit per
+/// column, named in its header.
 fn medians_table(medians: &[Median]) -> String {
-    let mut t = String::from("| benchmark | median | throughput |\n|---|---:|---:|\n");
+    const TIMES: &[(f64, &str)] = &[(1.0, "ns"), (1e3, "µs"), (1e6, "ms"), (1e9, "s")];
+    const RATES: &[(f64, &str)] = &[(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "G")];
+    let mut groups: Vec<(&str, Vec<&Median>)> = Vec::new();
     for m in medians {
-        let thr = m
-            .throughput
-            .map(|(per_second, unit)| format!("{} {unit}", si(per_second)))
-            .unwrap_or_default();
-        t.push_str(&format!("| `{}` | {} | {thr} |\n", m.id, format_ns(m.ns)));
+        let group = m.id.split('/').next().unwrap_or(&m.id);
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, rows)) => rows.push(m),
+            None => groups.push((group, vec![m])),
+        }
     }
-    t
+    let mut out = String::new();
+    for (group, mut rows) in groups {
+        rows.sort_by_cached_key(|m| natural_key(&m.id));
+        let (time_scale, time_unit) = column_unit(rows.iter().map(|m| m.ns), TIMES);
+        let throughput: Vec<(f64, &str)> = rows.iter().filter_map(|m| m.throughput).collect();
+        let kind = throughput.first().map(|&(_, kind)| kind);
+        let same_kind = throughput.iter().all(|&(_, k)| Some(k) == kind);
+        let rate_unit = kind
+            .filter(|_| same_kind && throughput.len() == rows.len())
+            .map(|kind| (column_unit(throughput.iter().map(|t| t.0), RATES), kind));
+        out.push_str(&format!(
+            "`{group}`:\n\n| benchmark | median ({time_unit}) |"
+        ));
+        match rate_unit {
+            Some(((_, prefix), kind)) => {
+                // `MB/s`, `M elem/s`, `elem/s`.
+                let gap = if kind == "B/s" || prefix.is_empty() {
+                    ""
+                } else {
+                    " "
+                };
+                out.push_str(&format!(
+                    " throughput ({prefix}{gap}{kind}) |\n|---|---:|---:|\n"
+                ));
+            }
+            None => out.push_str("\n|---|---:|\n"),
+        }
+        for m in rows {
+            out.push_str(&format!("| `{}` | {} |", m.id, digits(m.ns / time_scale)));
+            if let (Some(((scale, _), _)), Some((rate, _))) = (rate_unit, m.throughput) {
+                out.push_str(&format!(" {} |", digits(rate / scale)));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The full run: criterion and the measure example for each crate, into the journal.
@@ -243,12 +306,53 @@ mod day_dates {
 mod tests {
     use super::*;
 
+    fn median(id: &str, ns: f64, throughput: Option<(f64, &'static str)>) -> Median {
+        Median {
+            id: id.to_owned(),
+            ns,
+            throughput,
+        }
+    }
+
     #[test]
-    fn ns_formatting_picks_a_unit() {
-        assert_eq!(format_ns(56.04), "56.0 ns");
-        assert_eq!(format_ns(1_500.0), "1.500 µs");
-        assert_eq!(format_ns(2.5e9), "2.500 s");
-        assert_eq!(si(16_400.0), "16.4 k");
-        assert_eq!(si(2.2e6), "2.2 M");
+    fn ids_sort_numerically_within_their_group() {
+        let table = medians_table(&[
+            median("pool/16", 2_000.0, None),
+            median("pool/2", 56.0, None),
+            median("other/x", 1.5e6, None),
+            median("pool/8", 1_500.0, None),
+        ]);
+        let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(
+            rows,
+            [
+                "| `pool/2` | 56.0 |",
+                "| `pool/8` | 1500 |",
+                "| `pool/16` | 2000 |",
+                "| `other/x` | 1.50 |"
+            ]
+        );
+        assert!(
+            table.contains("`pool`:\n\n| benchmark | median (ns) |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("`other`:\n\n| benchmark | median (ms) |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn a_column_has_one_unit_chosen_by_its_smallest_value() {
+        let table = medians_table(&[
+            median("count/a", 1e6, Some((2.5e8, "B/s"))),
+            median("count/b", 4e6, Some((6.0e7, "B/s"))),
+        ]);
+        assert!(
+            table.contains("| median (ms) | throughput (MB/s) |"),
+            "{table}"
+        );
+        assert!(table.contains("| `count/a` | 1.00 | 250 |"), "{table}");
+        assert!(table.contains("| `count/b` | 4.00 | 60.0 |"), "{table}");
     }
 }

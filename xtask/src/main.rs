@@ -26,6 +26,7 @@ mod bench;
 mod check_all;
 mod checklist;
 mod cmd;
+mod go;
 mod journal;
 mod lab;
 mod loom;
