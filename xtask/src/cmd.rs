@@ -230,6 +230,28 @@ fn pump(from: impl Read, mut to: impl Write, show: &(dyn Fn(&str) -> bool + Sync
     all
 }
 
+/// Runs a `cargo build` command line (without `--message-format`), showing cargo's rendered
+/// diagnostics, and returns each executable it built as (target name, path): cargo's own messages
+/// say where they are, wherever the target directory is.
+pub(crate) fn built(build: Cmd, what: &str) -> Result<Vec<(String, PathBuf)>> {
+    let out = build
+        .arg("--message-format=json-render-diagnostics")
+        .tee(what, |line| !line.starts_with('{'))?;
+    if !out.success {
+        bail!("{what}: the build failed");
+    }
+    let mut executables = Vec::new();
+    for message in cargo_metadata::Message::parse_stream(std::io::Cursor::new(&out.stdout)) {
+        if let cargo_metadata::Message::CompilerArtifact(a) =
+            message.with_context(|| format!("{what}: reading cargo's messages"))?
+            && let Some(exe) = a.executable
+        {
+            executables.push((a.target.name, exe.into_std_path_buf()));
+        }
+    }
+    Ok(executables)
+}
+
 /// `RUSTFLAGS`-style variable `name` from the caller's environment with `extra` appended.
 pub(crate) fn append_flags(name: &str, extra: &str) -> String {
     match std::env::var(name) {

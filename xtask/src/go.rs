@@ -5,12 +5,13 @@
 //! prints the same top 10 as the crate's own command on the journal's pages.
 
 use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 use day1_sync_atomic::measure::go::{self as protocol, GoError};
 
-use crate::cmd::{Cmd, cargo};
+use crate::cmd::{Cmd, built, cargo};
 use crate::step::{Done, Step};
 use crate::ws::{self, Package};
 
@@ -48,14 +49,35 @@ pub(crate) fn smoke(packages: &[&Package]) -> Step {
         )));
     };
     println!("\n━━━━ bench --smoke: the Go programs ({version}) ━━━━");
+    // The Rust twins, built with the test step's selection so its build is reused as it is.
+    let selection: Vec<String> = if days.len() == 1 {
+        vec!["-p".into(), days[0].name.clone()]
+    } else {
+        vec!["--workspace".into()]
+    };
+    let rust = built(
+        cargo()
+            .args(["build", "--bins", "--examples"])
+            .args(selection),
+        "bench --smoke: the Rust twins",
+    )?;
     for day in days {
-        smoke_day(day).with_context(|| format!("bench --smoke: {}'s Go programs", day.name))?;
+        smoke_day(day, &rust)
+            .with_context(|| format!("bench --smoke: {}'s Go programs", day.name))?;
     }
     println!("\nbench --smoke: every Go program ran once and agreed with its Rust twin");
     Ok(Done::Ok)
 }
 
-fn smoke_day(day: &Package) -> Result<()> {
+/// The executable cargo built for target `name`.
+fn executable<'a>(rust: &'a [(String, PathBuf)], name: &str) -> Result<&'a Path> {
+    rust.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, exe)| exe.as_path())
+        .with_context(|| format!("cargo built no executable `{name}`"))
+}
+
+fn smoke_day(day: &Package, rust: &[(String, PathBuf)]) -> Result<()> {
     let dir = day.dir.join("go");
     let c = day.name.as_str();
     Cmd::new("go")
@@ -79,8 +101,8 @@ fn smoke_day(day: &Package) -> Result<()> {
             .args(["run", "./small"])
             .dir(&dir)
             .read(&format!("{c}: go run ./small"))?;
-        let rust = cargo()
-            .args(["run", "--quiet", "-p", c, "--example", example])
+        let rust = Cmd::new(executable(rust, example)?)
+            .dir(&dir)
             .read(&format!("{c}: example {example}"))?;
         same(&go, &rust, &format!("{c}: go/small and example {example}"))?;
         println!("{c}: go/small and example {example} print the same");
@@ -93,9 +115,10 @@ fn smoke_day(day: &Package) -> Result<()> {
             .args(&pages)
             .dir(&dir)
             .read(&format!("{c}: go run ./wc"))?;
-        let rust = cargo()
-            .args(["run", "--quiet", "-p", c, "--", "--top", "10"])
+        let rust = Cmd::new(executable(rust, c)?)
+            .args(["--top", "10"])
             .args(&pages)
+            .dir(&dir)
             .read(&format!("{c}: the word counter"))?;
         same(
             &go,
@@ -108,7 +131,7 @@ fn smoke_day(day: &Package) -> Result<()> {
 }
 
 /// The journal's Markdown pages, in name order (the word counters' common input).
-fn journal_pages(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+fn journal_pages(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut pages: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
