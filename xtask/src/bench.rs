@@ -17,7 +17,8 @@ use serde::Deserialize;
 
 use crate::cmd::{Cmd, cargo};
 use crate::step::{Done, Step, summarise};
-use crate::{go, journal, suite, ws};
+use crate::{go, journal, plot, suite, ws};
+use day1_sync_atomic::measure::go::GoError;
 
 /// `cargo xtask bench [CRATE] [--smoke]`.
 pub(crate) fn run(krate: Option<&str>, smoke: bool) -> Step {
@@ -217,6 +218,51 @@ fn medians_table(medians: &[Median]) -> String {
     out
 }
 
+/// The charts of one day's tables, drawn into `journal/plots/` (the day's old charts removed
+/// first), as Markdown image lines for the journal block.
+fn charts(ws: &ws::Workspace, c: &str, tables: &str) -> Result<String> {
+    let dir = ws.root.join("journal/plots");
+    let drawn = plot::draw(c, tables, &dir)?;
+    if let Ok(entries) = fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let path = e.path();
+            let ours = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.strip_prefix(c).is_some_and(|rest| rest.starts_with('-')) && n.ends_with(".svg")
+            });
+            if ours && !drawn.charts.iter().any(|ch| ch.file == path) {
+                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            }
+        }
+    }
+    for s in &drawn.skipped {
+        println!("bench {c}: chart {} skipped: {}", s.chart, s.reason);
+    }
+    let mut lines = String::new();
+    for ch in &drawn.charts {
+        let name = ch
+            .file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        println!(
+            "bench {c}: drew journal/plots/{name} ({})",
+            ch.series.join(", ")
+        );
+        lines.push_str(&format!("![{}](plots/{name})\n\n", ch.title));
+    }
+    Ok(lines)
+}
+
+/// Where criterion's HTML report is, as the journal page can link it (relative when the target
+/// directory is inside the workspace).
+fn criterion_report(ws: &ws::Workspace, criterion: &Path) -> String {
+    let report = criterion.join("report/index.html");
+    match report.strip_prefix(&ws.root) {
+        Ok(inside) => format!("[criterion's HTML report](../{})", inside.display()),
+        Err(_) => format!("criterion's HTML report: `{}`", report.display()),
+    }
+}
+
 /// The full run: criterion and the measure example for each crate, into the journal.
 fn full(krate: Option<&str>) -> Result<()> {
     let ws = ws::current()?;
@@ -228,7 +274,14 @@ fn full(krate: Option<&str>) -> Result<()> {
         .read("bench: rustc version")?
         .trim()
         .to_string();
-    let mut summary = format!("# Bench summary — {}\n\n{cores} vCPUs, {rustc}.\n", today());
+    let go = go::version()?.map_or_else(
+        || format!("no Go ({}: the Go rows are SKIPPED)", GoError::Missing),
+        |v| v.trim_start_matches("go version ").to_owned(),
+    );
+    let mut summary = format!(
+        "# Bench summary — {}\n\n{cores} vCPUs, {rustc}, {go}.\n",
+        today()
+    );
     for package in crates {
         let c = package.name.as_str();
         println!("\n━━━━ bench: {c} ━━━━");
@@ -248,11 +301,13 @@ fn full(krate: Option<&str>) -> Result<()> {
         let tables = cargo()
             .args(["run", "--release", "--quiet", "-p", c, "--example", example])
             .read(&format!("bench {c}: example {example}"))?;
+        let charts = charts(ws, c, &tables)?;
         let block = format!(
-            "Measured on {} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}. \"Cores busy\" is process \
-             CPU time / wall time.\n\n{}\n\nCriterion medians (`cargo bench -p {c}`):\n\n{}",
+            "Measured on {} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}, {go}. \"Cores busy\" is \
+             process CPU time / wall time.\n\n{}\n\n{charts}Criterion medians (`cargo bench -p {c}`; {}):\n\n{}",
             today(),
             tables.trim(),
+            criterion_report(ws, &criterion),
             medians_table(&medians)
         );
         journal::write_measured(c, &block)?;

@@ -32,6 +32,7 @@ mod lab;
 mod loom;
 mod miri;
 mod nightly;
+mod plot;
 mod profile;
 mod race;
 mod step;
