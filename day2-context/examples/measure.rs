@@ -5,15 +5,23 @@
 //! 1. What one context costs: derive + cancel for each constructor, next to tokio-util's
 //!    `CancellationToken::child_token`.
 //! 2. Many threads deriving from one shared parent (the parent's lock is the shared point).
-//! 3. The leak check: 100 000 timed contexts created and cancelled, and what is left.
-//! 4. Chains of 200 000 nested scopes: cancelling the root, the root's deadline firing, and
+//! 3. Fan-out: one `cancel` waking threads blocked on the same context.
+//! 4. The leak check: 100 000 timed contexts created and cancelled, and what is left.
+//! 5. Chains of 200 000 nested scopes: cancelling the root, the root's deadline firing, and
 //!    dropping the chain uncancelled.
+//!
+//! Tables 1–3 have Go rows: `go/bench` (Go's `context` package, the same cases) runs first with
+//! the same sizes, and each Go time sits beside its Rust twin, with `× Go` = Go time / Rust time
+//! (above 1: the Rust version is faster).
 
 use std::hint::black_box;
+use std::sync::Barrier;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use day1_sync_atomic::measure::{Sample, Table, median, median_of, parallel, si};
+use day1_sync_atomic::measure::go::{GoRow, GoRows};
+use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median, median_of, parallel, si};
 use day2_context::{CancelHandle, Context, Key, leak};
 use tokio_util::sync::CancellationToken;
 
@@ -24,8 +32,57 @@ impl Key for RequestId {
     type Value = u64;
 }
 
-fn ns_per_op(sample: Sample, ops: usize) -> String {
-    format!("{:.0}", sample.wall.as_nanos() as f64 / ops as f64)
+/// Thread counts of the shared-parent table (Rust threads, Go goroutines).
+const THREADS: [usize; 3] = [1, 2, 4];
+
+/// Waiters blocked on one context in the fan-out table.
+const WAITERS: [usize; 3] = [1, 16, 256];
+
+/// How long a fan-out run waits after every waiter is about to block, so that each has reached
+/// its blocking call and parked before `cancel` (the Go program waits as long).
+const SETTLE: Duration = Duration::from_millis(20);
+
+fn ns_per_op(sample: Sample, ops: u64) -> f64 {
+    sample.wall.as_nanos() as f64 / ops as f64
+}
+
+/// `1,2,4`: a list of counts as the Go program's flags take it.
+fn list(counts: &[usize]) -> String {
+    counts
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The Go row of `case` on `threads` goroutines; `None` when Go is not installed.
+///
+/// # Panics
+/// Panics when Go ran but printed no such row: the Go program and this table disagree.
+fn go_row<'a>(go: &'a GoRows, case: &str, threads: usize) -> Option<&'a GoRow> {
+    if go.skipped().is_some() {
+        return None;
+    }
+    let row = go.get(case, threads);
+    assert!(
+        row.is_some(),
+        "the Go bench printed no row `{case}` on {threads} goroutines"
+    );
+    row
+}
+
+/// The "Go rows SKIPPED" line to print under a table, after a blank line (a line right under
+/// a Markdown table would become one of its rows); nothing when the Go rows ran.
+fn skipped_note(go: &GoRows) -> String {
+    match go.note() {
+        note if note.is_empty() => note,
+        note => format!("\n{note}"),
+    }
+}
+
+/// `× Go` for a pair of times (or of times per operation): Go's over ours.
+fn times_go(go: f64, rust: f64) -> String {
+    format!("{:.2}", go / rust)
 }
 
 /// Day 2's measured costs (Markdown on standard output, progress on standard error).
@@ -45,6 +102,22 @@ fn main() {
         if quick { " -- --quick" } else { "" }
     );
 
+    // Go first, on its own: its rows are measured while no Rust thread runs.
+    eprintln!("measure: the Go rows (`go run ./bench` in day2-context/go)…");
+    let go = GoRows::bench(
+        env!("CARGO_MANIFEST_DIR"),
+        [
+            "-ops".to_string(),
+            ops.to_string(),
+            "-runs".into(),
+            runs.to_string(),
+            "-threads".into(),
+            list(&THREADS),
+            "-waiters".into(),
+            list(&WAITERS),
+        ],
+    );
+
     eprintln!("measure: single-thread costs ({ops} operations per run)…");
     let bg = Context::background();
     let (parent, stop) = Context::with_cancel(&bg);
@@ -52,10 +125,12 @@ fn main() {
     let valued = (0..8).fold(Context::with_value::<RequestId>(&parent, 7), |ctx, _| {
         Context::with_cancel(&ctx).0
     });
-    type Case<'a> = (&'a str, Box<dyn Fn() + 'a>);
+    // Each Rust case, the Go case measuring the same thing (`None`: Go has no twin), and the op.
+    type Case<'a> = (&'a str, Option<&'a str>, Box<dyn Fn() + 'a>);
     let cases: Vec<Case<'_>> = vec![
         (
             "`Context::with_cancel` + `cancel`",
+            Some("WithCancel + cancel()"),
             Box::new(|| {
                 let (ctx, cancel) = Context::with_cancel(&parent);
                 cancel.cancel();
@@ -64,6 +139,7 @@ fn main() {
         ),
         (
             "`Context::with_timeout(1 h)` + `cancel`",
+            Some("WithTimeout(1h) + cancel()"),
             Box::new(|| {
                 let (ctx, cancel) = Context::with_timeout(&parent, Duration::from_secs(3600));
                 cancel.cancel();
@@ -72,6 +148,7 @@ fn main() {
         ),
         (
             "`Context::with_cancel` + `done()` + `cancel`",
+            Some("WithCancel + Done() + cancel()"),
             Box::new(|| {
                 let (ctx, cancel) = Context::with_cancel(&parent);
                 black_box(ctx.done());
@@ -80,24 +157,28 @@ fn main() {
         ),
         (
             "`Context::with_value`",
+            Some("WithValue"),
             Box::new(|| {
                 black_box(Context::with_value::<RequestId>(&parent, 1));
             }),
         ),
         (
             "`value::<K>()` 9 links up",
+            Some("Value(key) 9 links up"),
             Box::new(|| {
                 black_box(valued.value::<RequestId>());
             }),
         ),
         (
             "`is_done()`",
+            Some("Err() != nil"),
             Box::new(|| {
                 black_box(valued.is_done());
             }),
         ),
         (
             "`CancellationToken::child_token` + `cancel`",
+            None,
             Box::new(|| {
                 let child = token.child_token();
                 child.cancel();
@@ -106,13 +187,14 @@ fn main() {
         ),
         (
             "`CancellationToken::is_cancelled()`",
+            None,
             Box::new(|| {
                 black_box(token.is_cancelled());
             }),
         ),
     ];
-    let mut table = Table::new(["operation", "ns/op", "ops/s"]);
-    for (name, op) in &cases {
+    let mut table = Table::new(["operation", "ns/op", "ops/s", "Go twin", "Go ns/op", "× Go"]);
+    for (name, go_case, op) in &cases {
         for _ in 0..ops / 10 {
             op(); // warm up
         }
@@ -121,18 +203,48 @@ fn main() {
                 op();
             }
         });
+        let ours = ns_per_op(sample, ops as u64);
+        let [twin, go_ns, ratio] = match go_case {
+            None => ["—".to_string(), "—".into(), "—".into()],
+            Some(case) => match go_row(&go, case, 1) {
+                None => [format!("`{case}`"), "SKIPPED".into(), "SKIPPED".into()],
+                Some(row) => {
+                    let theirs = ns_per_op(row.sample, row.ops);
+                    [
+                        format!("`{case}`"),
+                        format!("{theirs:.0}"),
+                        times_go(theirs, ours),
+                    ]
+                }
+            },
+        };
         table.row([
             name.to_string(),
-            ns_per_op(sample, ops),
+            format!("{ours:.0}"),
             si(sample.per_second(ops as u64)),
+            twin,
+            go_ns,
+            ratio,
         ]);
     }
-    println!("### One context: derive and cancel (1 thread)\n\n{table}");
+    println!(
+        "### One context: derive and cancel (1 thread)\n\n{table}{}",
+        skipped_note(&go)
+    );
 
     eprintln!("measure: threads deriving from one shared parent…");
-    let mut table = Table::new(["threads", "API", "derive+cancel/s", "cores busy"]);
+    let mut table = Table::new([
+        "threads",
+        "`Context`",
+        "cores busy",
+        "`CancellationToken`",
+        "cores busy",
+        "Go `context`",
+        "cores busy",
+        "× Go",
+    ]);
     let per_thread = ops / 2;
-    for threads in [1, 2, 4] {
+    for threads in THREADS {
         let ctx_samples: Vec<Sample> = (0..runs)
             .map(|_| {
                 parallel(
@@ -166,23 +278,33 @@ fn main() {
             })
             .collect();
         let total = (threads * per_thread) as u64;
-        for (api, samples) in [
-            ("`Context`", ctx_samples),
-            ("`CancellationToken`", token_samples),
-        ] {
-            let m = median(&samples);
-            table.row([
-                threads.to_string(),
-                api.to_string(),
-                si(m.per_second(total)),
-                format!("{:.2}", m.cores_busy()),
-            ]);
+        let (ours, token) = (median(&ctx_samples), median(&token_samples));
+        let mut cells = vec![
+            threads.to_string(),
+            si(ours.per_second(total)),
+            cores_busy_cell(&ours, threads),
+            si(token.per_second(total)),
+            cores_busy_cell(&token, threads),
+        ];
+        match go_row(&go, "shared parent: WithCancel + cancel()", threads) {
+            None => cells.extend(["SKIPPED".into(), "SKIPPED".into(), "SKIPPED".into()]),
+            Some(row) => cells.extend([
+                si(row.sample.per_second(row.ops)),
+                cores_busy_cell(&row.sample, threads),
+                times_go(ns_per_op(row.sample, row.ops), ns_per_op(ours, total)),
+            ]),
         }
+        table.row(cells);
     }
-    println!("### Many threads, one parent\n\n{table}");
+    println!(
+        "### Many threads, one parent: derive + cancel per second ({per_thread} per thread)\n\n{table}{}",
+        skipped_note(&go)
+    );
     // The warm-up children were dropped without `cancel` and stay registered until the parent
     // is cancelled, as in Go; this ends them all.
     stop.cancel();
+
+    fan_outs(&go, runs);
 
     let n = if quick { 10_000 } else { 100_000 };
     eprintln!("measure: leak check with {n} timed contexts…");
@@ -216,6 +338,89 @@ fn main() {
     );
 
     deep_chains(runs);
+}
+
+/// One fan-out run: `waiters` threads block in `wait` on one context, which is then cancelled.
+/// The sample's wall time runs from the `cancel` call to the moment the last thread woke; its
+/// CPU time is the process's, from `cancel` until every thread has been joined.
+fn fan_out(waiters: usize, wait: fn(&Context)) -> Sample {
+    let (ctx, cancel) = Context::with_cancel(&Context::background());
+    let ready = Barrier::new(waiters + 1);
+    thread::scope(|s| {
+        let threads: Vec<_> = (0..waiters)
+            .map(|_| {
+                s.spawn(|| {
+                    ready.wait();
+                    wait(&ctx);
+                    Instant::now()
+                })
+            })
+            .collect();
+        ready.wait();
+        thread::sleep(SETTLE);
+        let ((start, woke), mut sample) = day1_sync_atomic::measure::measure(|| {
+            let start = Instant::now();
+            cancel.cancel();
+            let woke = threads.into_iter().map(|t| t.join().expect("a waiter"));
+            (start, woke.max().expect("at least one waiter"))
+        });
+        sample.wall = woke.saturating_duration_since(start);
+        sample
+    })
+}
+
+/// Go's `<-ctx.Done()`: blocks until the channel disconnects, the only thing it ever does (its
+/// message type is uninhabited, so `Err` is the only pattern).
+fn wait_done(ctx: &Context) {
+    let Err(_disconnected) = ctx.done().recv();
+}
+
+/// Blocks on the context's condition variable until it is done.
+fn wait_unbounded(ctx: &Context) {
+    ctx.wait_timeout(Duration::MAX)
+        .expect("`Duration::MAX` returns only once the context is done");
+}
+
+/// Times one `cancel` waking `WAITERS` threads, both ways a thread can wait, beside Go's
+/// goroutines blocked on `<-ctx.Done()`, and prints the table.
+///
+/// This compares threads with goroutines as much as the two context packages: closing Go's done
+/// channel only puts the parked goroutines back on the runtime's run queues, and its few OS
+/// threads then run them one after another, while every Rust waiter is an OS thread parked in the
+/// kernel, which must be woken and scheduled on its own.
+fn fan_outs(go: &GoRows, runs: usize) {
+    eprintln!("measure: one cancel waking {WAITERS:?} blocked threads…");
+    let mut table = Table::new([
+        "waiters",
+        "`done().recv()`",
+        "× Go",
+        "`wait_timeout(MAX)`",
+        "× Go",
+        "Go `<-ctx.Done()`",
+    ]);
+    let cells = |ours: Sample, theirs: Option<Sample>| match theirs {
+        None => [format!("{:.1?}", ours.wall), "SKIPPED".to_string()],
+        Some(theirs) => [
+            format!("{:.1?}", ours.wall),
+            times_go(theirs.wall.as_secs_f64(), ours.wall.as_secs_f64()),
+        ],
+    };
+    for waiters in WAITERS {
+        let theirs = go_row(go, "fan-out: <-ctx.Done()", waiters).map(|row| row.sample);
+        let by_channel: Vec<Sample> = (0..runs).map(|_| fan_out(waiters, wait_done)).collect();
+        let by_condvar: Vec<Sample> = (0..runs)
+            .map(|_| fan_out(waiters, wait_unbounded))
+            .collect();
+        let mut row = vec![waiters.to_string()];
+        row.extend(cells(median(&by_channel), theirs));
+        row.extend(cells(median(&by_condvar), theirs));
+        row.push(theirs.map_or("SKIPPED".into(), |s| format!("{:.1?}", s.wall)));
+        table.row(row);
+    }
+    println!(
+        "### Fan-out: one `cancel`, N threads blocked on the context (time until the last woke)\n\n{table}{}",
+        skipped_note(go)
+    );
 }
 
 /// Scopes in a deep chain: far deeper than a recursive walk could go.
