@@ -1,18 +1,21 @@
 //! The cost of dispatch: trivial jobs one at a time, and tiny (~50 ns) jobs in chunks.
 //!
 //! A job crosses two channels and may wake a sleeping thread, which costs far more than a 50 ns
-//! job. Comparing against rayon's `scope.spawn` (one boxed job per task) shows what the pool pays
-//! per job; [`pool_batched`] shows how chunking amortises it until a million tiny jobs beat a
-//! sequential loop. The criterion benches (`benches/dispatch.rs`) and `examples/measure.rs` call
-//! these same functions.
+//! job. Comparing against rayon's `scope.spawn` (one boxed job per task) and the course's Go pool
+//! (`go/bench`: the same two channel hops, between goroutines) shows what the pool pays per job;
+//! [`pool_batched`] shows how chunking amortises it until a million tiny jobs beat a sequential
+//! loop, in Rust and in Go. The criterion benches (`benches/dispatch.rs`) and
+//! `examples/measure.rs` call these same functions.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use day1_sync_atomic::measure::{Sample, Table, median_of, si, spin};
+use day1_sync_atomic::measure::go::GoRows;
+use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median_of, si, spin};
 use day2_context::Context;
 use rayon::prelude::*;
 
 use crate::pool::Pool;
+use crate::throughput::{SKIPPED, go_sample};
 
 /// [`spin`] rounds that make [`tiny_job`] last about 50 ns in a release build on this machine
 /// (a SplitMix64 round is about 4 ns here: day 4's 400-round items take about 1.7 µs).
@@ -84,9 +87,31 @@ fn rayon_pool(threads: usize) -> rayon::ThreadPool {
         .expect("building a rayon thread pool")
 }
 
+/// The median of `runs` runs of `run`, after one warm-up run that starts every thread.
+fn warm_median(runs: usize, run: &mut Run<'_>) -> Sample {
+    run();
+    median_of(runs, || {
+        std::hint::black_box(run());
+    })
+}
+
+/// A ratio cell: `base`'s time over `sample`'s (above 1, `sample` is faster); `SKIPPED` without a
+/// base.
+fn times(base: Option<Sample>, sample: &Sample) -> String {
+    base.map_or_else(
+        || SKIPPED.to_owned(),
+        |b| format!("{:.2}", b.wall.as_secs_f64() / sample.wall.as_secs_f64()),
+    )
+}
+
 /// Per-job cost of `jobs` trivial jobs on `threads` threads: the pool against rayon's `scope.spawn`
-/// (median of `runs`, after one warm-up run that starts every thread).
-pub fn dispatch_table(threads: usize, jobs: u64, runs: usize) -> Table {
+/// and the course's Go pool (`go`: `go/bench`'s `dispatch` row, the same jobs through a jobs and a
+/// results channel to as many goroutines), median of `runs` after a warm-up run. `× Go` is the Go
+/// pool's time over the row's: above 1, the row is faster.
+///
+/// # Panics
+/// When the Go program ran but printed no `dispatch` row of `jobs` jobs on `threads` goroutines.
+pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Table {
     let mut pool = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
     let rayon = rayon_pool(threads);
     let mut contenders: [(&str, Run<'_>); 2] = [
@@ -99,42 +124,77 @@ pub fn dispatch_table(threads: usize, jobs: u64, runs: usize) -> Table {
             Box::new(|| rayon_scope_trivial(&rayon, jobs)),
         ),
     ];
-    let mut t = Table::new(["trivial jobs", "threads", "ns/job", "jobs/s", "cores busy"]);
+    let go = go_sample(go, "dispatch", threads, jobs);
+    let mut t = Table::new([
+        "trivial jobs",
+        "threads",
+        "ns/job",
+        "jobs/s",
+        "cores busy",
+        "× Go",
+    ]);
+    let mut row = |name: &str, sample: Option<Sample>| {
+        let mut cells = vec![name.to_owned(), threads.to_string()];
+        match sample {
+            Some(s) => cells.extend([
+                format!("{:.0}", s.wall.as_secs_f64() * 1e9 / jobs as f64),
+                si(s.per_second(jobs)),
+                format!("{:.2}", s.cores_busy()),
+                times(go, &s),
+            ]),
+            None => cells.extend([SKIPPED; 4].map(str::to_owned)),
+        }
+        t.row(cells);
+    };
     for (name, run) in &mut contenders {
-        run();
-        let sample = median_of(runs, || {
-            std::hint::black_box(run());
-        });
-        t.row([
-            (*name).to_owned(),
-            threads.to_string(),
-            format!("{:.0}", sample.wall.as_secs_f64() * 1e9 / jobs as f64),
-            si(sample.per_second(jobs)),
-            format!("{:.2}", sample.cores_busy()),
-        ]);
+        row(name, Some(warm_median(runs, run)));
     }
+    row("Go pool: jobs + results channels", go);
     t
 }
 
 /// `items` ~50 ns jobs: a sequential loop, the pool with chunks of `chunk_len`, and rayon's
-/// `par_iter`, on `threads` threads (median of `runs` after a warm-up run).
-pub fn tiny_jobs_table(threads: usize, items: u64, chunk_len: usize, runs: usize) -> Table {
+/// `par_iter`, on `threads` threads (median of `runs` after a warm-up run); then the same in Go
+/// (`go`: `go/bench`'s `tiny-sequential` and `tiny-chunks` rows, a for loop and the course's pool
+/// fed chunks of the same length). `× sequential` is the for loop's time in the same language over
+/// the row's; `× Go` is the time of the Go row doing the same work (the chunked Go pool for the
+/// pool and `par_iter`) over the row's: above 1, the row is faster.
+///
+/// # Panics
+/// When the Go program ran but printed no `tiny-*` row of `items` jobs.
+pub fn tiny_jobs_table(
+    threads: usize,
+    items: u64,
+    chunk_len: usize,
+    runs: usize,
+    go: &GoRows,
+) -> Table {
     let mut pool = Pool::batched(&Context::background(), threads, |_: &Context, i: u64| {
         tiny_job(i)
     });
     let rayon = rayon_pool(threads);
+    let go_sequential = go_sample(go, "tiny-sequential", 1, items);
+    let go_chunks = go_sample(go, "tiny-chunks", threads, items);
     let batched = format!("day3 Pool, chunks of {chunk_len}");
-    let mut contenders: [(&str, usize, Run<'_>); 3] = [
-        ("sequential loop", 1, Box::new(|| sequential(items))),
+    // Each contender with the Go row that does the same work.
+    let mut contenders: [(&str, usize, Run<'_>, Option<Sample>); 3] = [
+        (
+            "sequential loop",
+            1,
+            Box::new(|| sequential(items)),
+            go_sequential,
+        ),
         (
             &batched,
             threads,
             Box::new(|| pool_batched(&mut pool, items, chunk_len)),
+            go_chunks,
         ),
         (
             "rayon par_iter",
             threads,
             Box::new(|| rayon_par_iter(&rayon, items)),
+            go_chunks,
         ),
     ];
     let mut t = Table::new([
@@ -142,28 +202,44 @@ pub fn tiny_jobs_table(threads: usize, items: u64, chunk_len: usize, runs: usize
         "threads",
         "ms",
         "jobs/s",
-        "vs sequential",
+        "× sequential",
+        "× Go",
         "cores busy",
     ]);
-    let mut baseline: Option<Sample> = None;
-    for (name, n, run) in &mut contenders {
-        run();
-        let sample = median_of(runs, || {
-            std::hint::black_box(run());
-        });
-        let base = *baseline.get_or_insert(sample);
-        t.row([
-            (*name).to_owned(),
-            n.to_string(),
-            format!("{:.1}", sample.wall.as_secs_f64() * 1e3),
-            si(sample.per_second(items)),
-            format!(
-                "{:.2}×",
-                base.wall.as_secs_f64() / sample.wall.as_secs_f64()
-            ),
-            format!("{:.2}", sample.cores_busy()),
-        ]);
+    let mut row = |name: &str, n: usize, sample: Option<Sample>, sequential, go| {
+        let mut cells = vec![name.to_owned(), n.to_string()];
+        match sample {
+            Some(s) => cells.extend([
+                format!("{:.1}", s.wall.as_secs_f64() * 1e3),
+                si(s.per_second(items)),
+                times(sequential, &s),
+                times(go, &s),
+                cores_busy_cell(&s, n),
+            ]),
+            None => cells.extend([SKIPPED; 5].map(str::to_owned)),
+        }
+        t.row(cells);
+    };
+    let mut rust_sequential = None;
+    for (name, n, run, go_twin) in &mut contenders {
+        let sample = warm_median(runs, run);
+        let base = *rust_sequential.get_or_insert(sample);
+        row(name, *n, Some(sample), Some(base), *go_twin);
     }
+    row(
+        "Go for loop",
+        1,
+        go_sequential,
+        go_sequential,
+        go_sequential,
+    );
+    row(
+        &format!("Go pool, chunks of {chunk_len}"),
+        threads,
+        go_chunks,
+        go_sequential,
+        go_chunks,
+    );
     t
 }
 
@@ -199,14 +275,32 @@ mod tests {
         );
     }
 
+    /// Runs `go/bench` with the sizes the tables below are given (Go rows are skipped, not faked,
+    /// where `go` is not installed).
+    fn go_rows() -> GoRows {
+        let args = "-sizes 1 -io-jobs 1 -io-sleep 1ms -cpu-jobs 1 -cpu-rounds 10 \
+                    -throughput-runs 1 -threads 2 -jobs 100 -items 1000 -chunk 100 -runs 1";
+        GoRows::bench(env!("CARGO_MANIFEST_DIR"), args.split_whitespace())
+    }
+
     #[test]
-    fn tables_have_a_row_per_contender() {
+    fn tables_have_a_row_per_contender_rust_and_go() {
         crate::watchdog::within(
-            "tables_have_a_row_per_contender",
-            std::time::Duration::from_secs(60),
+            "tables_have_a_row_per_contender_rust_and_go",
+            std::time::Duration::from_secs(120),
             || {
-                assert_eq!(dispatch_table(2, 100, 1).len(), 2);
-                assert_eq!(tiny_jobs_table(2, 1000, 100, 1).len(), 3);
+                let go = go_rows();
+                let dispatch = dispatch_table(2, 100, 1, &go);
+                let tiny = tiny_jobs_table(2, 1000, 100, 1, &go);
+                assert_eq!(dispatch.len(), 3);
+                assert_eq!(tiny.len(), 5);
+                let (dispatch, tiny) = (dispatch.to_string(), tiny.to_string());
+                assert!(dispatch.contains("| Go pool: jobs + results channels | 2 |"));
+                assert!(tiny.contains("| Go pool, chunks of 100 | 2 |"));
+                // Every Go cell is a figure when Go ran, and says SKIPPED when it is not installed.
+                let skipped = go.skipped().is_some();
+                assert_eq!(dispatch.contains(SKIPPED), skipped, "{dispatch}");
+                assert_eq!(tiny.contains(SKIPPED), skipped, "{tiny}");
             },
         );
     }

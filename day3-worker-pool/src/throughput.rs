@@ -7,13 +7,17 @@
 //! CPU-bound job the concurrency is capped by the cores, `min(n, cores)`: extra workers only take
 //! turns. The ideal column is `jobs / (⌈jobs / concurrency⌉ · d)`, with `d` one job's duration
 //! measured alone on this machine; efficiency = measured / ideal.
+//!
+//! [`by_pool_size`] puts the course's Go pool (`go/bench`: goroutines on a jobs and a results
+//! channel, a WaitGroup closing results) beside the Rust executors, one row per pool size.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::thread;
 use std::time::Duration;
 
-use day1_sync_atomic::measure::{Sample, Table, measure, median, si, spin};
+use day1_sync_atomic::measure::go::GoRows;
+use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, measure, median, si, spin};
 use day2_context::Context;
 
 use crate::pool::Pool;
@@ -42,6 +46,31 @@ impl Workload {
         match self {
             Workload::Io(_) => "I/O (sleep)",
             Workload::Cpu(_) => "CPU (spin)",
+        }
+    }
+
+    /// The heading of this workload's table in [`by_pool_size`].
+    fn title(self) -> &'static str {
+        match self {
+            Workload::Io(_) => "Sleeping jobs (I/O-bound)",
+            Workload::Cpu(_) => "Spinning jobs (CPU-bound)",
+        }
+    }
+
+    /// The case name of this workload's rows from `go/bench`.
+    fn go_case(self) -> &'static str {
+        match self {
+            Workload::Io(_) => "io",
+            Workload::Cpu(_) => "cpu",
+        }
+    }
+
+    /// The cores-busy figure of a run: flagged when spinning workers did not run side by side
+    /// ([`cores_busy_cell`]); plain for sleeping ones, which need no core.
+    fn cores_busy(self, sample: &Sample, workers: usize) -> String {
+        match self {
+            Workload::Io(_) => format!("{:.2}", sample.cores_busy()),
+            Workload::Cpu(_) => cores_busy_cell(sample, workers),
         }
     }
 }
@@ -415,4 +444,176 @@ pub fn describe(config: &Config, calibration: &Calibration) -> String {
         config.cpu_jobs,
         config.runs,
     )
+}
+
+/// The Go pool's column in [`by_pool_size`].
+const GO_POOL: &str = "Go pool (goroutines)";
+
+/// What a Go cell shows when Go is not installed (the note under the table says why).
+pub(crate) const SKIPPED: &str = "SKIPPED";
+
+/// The median run of `go/bench`'s `case` on `threads` goroutines, which ran `ops` jobs like the
+/// Rust row beside it; `None` when the Go rows were skipped (Go is not installed).
+///
+/// # Panics
+/// When the Go program ran but printed no such row, or ran a different number of jobs: the Rust
+/// side passed it the wrong parameters, and a Go cell must not quietly go missing or mislead.
+pub(crate) fn go_sample(go: &GoRows, case: &str, threads: usize, ops: u64) -> Option<Sample> {
+    if go.skipped().is_some() {
+        return None;
+    }
+    let row = go
+        .get(case, threads)
+        .unwrap_or_else(|| panic!("go/bench printed no `{case}` row for {threads} goroutine(s)"));
+    assert_eq!(
+        row.ops, ops,
+        "go/bench's `{case}` row on {threads} goroutine(s) ran {} jobs, the Rust rows {ops}",
+        row.ops
+    );
+    Some(row.sample)
+}
+
+/// The throughput table pivoted, with the Go pool: for each workload in `rows` (in order), its
+/// heading and a table with one row per pool size and one column per executor, then the Go pool's
+/// column (`go`: `go/bench`'s rows, run with the same sizes, jobs and spin rounds) and `× Go`, the
+/// day3 Pool's jobs/s over the Go pool's (above 1: the Pool is faster).
+///
+/// Each cell reads `jobs/s · efficiency · cores busy`; for spinning jobs the cores-busy figure is
+/// flagged when the workers did not run side by side. The Go cells measure the same work against
+/// the same ideal (one job's duration is calibrated on the Rust side).
+///
+/// # Panics
+/// When the Go program ran but printed no row for a size in `rows`, or ran another job count.
+pub fn by_pool_size(rows: &[Row], go: &GoRows) -> Vec<(&'static str, Table)> {
+    fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+        let mut seen = Vec::new();
+        for item in items {
+            if !seen.contains(&item) {
+                seen.push(item);
+            }
+        }
+        seen
+    }
+    let cell = |workload: Workload, sample: &Sample, jobs: usize, workers: usize, ideal: f64| {
+        let rate = sample.per_second(jobs as u64);
+        format!(
+            "{} · {:.0}% · {}",
+            si(rate),
+            100.0 * rate / ideal,
+            workload.cores_busy(sample, workers)
+        )
+    };
+    distinct(rows.iter().map(|r| r.workload))
+        .into_iter()
+        .map(|workload| {
+            let of_workload: Vec<&Row> = rows.iter().filter(|r| r.workload == workload).collect();
+            let executors = distinct(of_workload.iter().map(|r| r.executor));
+            let mut header = vec!["workers", "ideal jobs/s"];
+            header.extend(executors.iter().map(|e| e.name()));
+            header.extend([GO_POOL, "× Go"]);
+            let mut t = Table::new(header);
+            for workers in distinct(of_workload.iter().map(|r| r.workers)) {
+                let at_size: Vec<&Row> = of_workload
+                    .iter()
+                    .copied()
+                    .filter(|r| r.workers == workers)
+                    .collect();
+                let (jobs, ideal) = (at_size[0].jobs, at_size[0].ideal);
+                let mut cells = vec![workers.to_string(), si(ideal)];
+                cells.extend(executors.iter().map(|&e| {
+                    at_size.iter().find(|r| r.executor == e).map_or_else(
+                        || "—".to_owned(),
+                        |r| cell(workload, &r.sample, r.jobs, workers, ideal),
+                    )
+                }));
+                match go_sample(go, workload.go_case(), workers, jobs as u64) {
+                    Some(g) => {
+                        cells.push(cell(workload, &g, jobs, workers, ideal));
+                        let pool = at_size.iter().find(|r| r.executor == Executor::Pool);
+                        cells.push(pool.map_or_else(
+                            || "—".to_owned(),
+                            |r| format!("{:.2}", r.per_second() / g.per_second(jobs as u64)),
+                        ));
+                    }
+                    None => cells.extend([SKIPPED.to_owned(), SKIPPED.to_owned()]),
+                }
+                t.row(cells);
+            }
+            (workload.title(), t)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A made-up row: two jobs in `ms` milliseconds, one core busy.
+    fn row(workload: Workload, executor: Executor, workers: usize, ms: u64) -> Row {
+        let took = Duration::from_millis(ms);
+        Row {
+            workload,
+            executor,
+            workers,
+            jobs: 2,
+            completed: 2,
+            sample: Sample {
+                wall: took,
+                cpu: took,
+            },
+            ideal: 1000.0,
+        }
+    }
+
+    #[test]
+    fn pivoted_one_row_per_pool_size_with_the_go_pool_beside() {
+        crate::watchdog::within(
+            "pivoted_one_row_per_pool_size_with_the_go_pool_beside",
+            Duration::from_secs(120),
+            || {
+                let (io, cpu) = (Workload::Io(Duration::from_millis(1)), Workload::Cpu(10));
+                let mut rows = Vec::new();
+                for workload in [io, cpu] {
+                    for executor in [Executor::Pool, Executor::Rayon] {
+                        rows.extend([1, 2].map(|n| row(workload, executor, n, 4)));
+                    }
+                }
+                let args = "-sizes 1,2 -io-jobs 2 -io-sleep 1ms -cpu-jobs 2 -cpu-rounds 10 \
+                            -throughput-runs 1 -jobs 10 -items 10 -chunk 5 -runs 1";
+                let go = GoRows::bench(env!("CARGO_MANIFEST_DIR"), args.split_whitespace());
+                let tables = by_pool_size(&rows, &go);
+                let titles: Vec<&str> = tables.iter().map(|(title, _)| *title).collect();
+                assert_eq!(titles, [io.title(), cpu.title()]);
+                for (_, table) in &tables {
+                    assert_eq!(table.len(), 2, "one row per pool size");
+                    let text = table.to_string();
+                    let header = concat!(
+                        "| workers | ideal jobs/s | day3 Pool | rayon ThreadPool | ",
+                        "Go pool (goroutines) | × Go |",
+                    );
+                    assert!(text.starts_with(header), "{text}");
+                    // 2 jobs in 4 ms against an ideal of 1 k jobs/s, one core busy.
+                    assert!(
+                        text.contains("| 1 | 1.0 k | 500.0 · 50% · 1.00 |"),
+                        "{text}"
+                    );
+                    assert_eq!(text.contains(SKIPPED), go.skipped().is_some(), "{text}");
+                }
+            },
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "go/bench printed no `io` row for 1 goroutine(s)")]
+    fn a_missing_go_row_is_an_error_not_a_blank() {
+        let rows = [row(
+            Workload::Io(Duration::from_millis(1)),
+            Executor::Pool,
+            1,
+            4,
+        )];
+        by_pool_size(&rows, &GoRows::default());
+    }
 }
