@@ -15,7 +15,7 @@
 //! (above 1: the Rust version is faster).
 
 use std::hint::black_box;
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -369,6 +369,40 @@ fn fan_out(waiters: usize, wait: fn(&Context)) -> Sample {
     })
 }
 
+/// One fan-out run with tasks instead of threads: `waiters` tokio tasks on `rt` (as many worker
+/// threads as cores, like Go's `GOMAXPROCS`) await [`Context::cancelled`] on one context, which is
+/// then cancelled. Wall time runs from the `cancel` call until the last task woke.
+fn fan_out_tasks(rt: &tokio::runtime::Runtime, waiters: usize) -> Sample {
+    let (ctx, cancel) = Context::with_cancel(&Context::background());
+    let ready = Arc::new(tokio::sync::Barrier::new(waiters + 1));
+    let tasks: Vec<_> = (0..waiters)
+        .map(|_| {
+            let (ctx, ready) = (ctx.clone(), Arc::clone(&ready));
+            rt.spawn(async move {
+                ready.wait().await;
+                ctx.cancelled().await;
+                Instant::now()
+            })
+        })
+        .collect();
+    rt.block_on(ready.wait());
+    thread::sleep(SETTLE);
+    let ((start, woke), mut sample) = day1_sync_atomic::measure::measure(|| {
+        let start = Instant::now();
+        cancel.cancel();
+        let woke = rt.block_on(async {
+            let mut last = start;
+            for t in tasks {
+                last = last.max(t.await.expect("a waiting task"));
+            }
+            last
+        });
+        (start, woke)
+    });
+    sample.wall = woke.saturating_duration_since(start);
+    sample
+}
+
 /// Go's `<-ctx.Done()`: blocks until the channel disconnects, the only thing it ever does (its
 /// message type is uninhabited, so `Err` is the only pattern).
 fn wait_done(ctx: &Context) {
@@ -392,12 +426,19 @@ fn fan_outs(go: &GoRows, runs: usize) {
     eprintln!("measure: one cancel waking {WAITERS:?} blocked threads…");
     let mut table = Table::new([
         "waiters",
-        "`done().recv()`",
+        "threads: `done().recv()`",
         "× Go",
-        "`wait_timeout(MAX)`",
+        "threads: `wait_timeout(MAX)`",
+        "× Go",
+        "tokio tasks: `cancelled().await`",
         "× Go",
         "Go `<-ctx.Done()`",
     ]);
+    let cores = thread::available_parallelism().map_or(1, usize::from);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .build()
+        .expect("a tokio runtime");
     let cells = |ours: Sample, theirs: Option<Sample>| match theirs {
         None => [format!("{:.1?}", ours.wall), "SKIPPED".to_string()],
         Some(theirs) => [
@@ -411,14 +452,16 @@ fn fan_outs(go: &GoRows, runs: usize) {
         let by_condvar: Vec<Sample> = (0..runs)
             .map(|_| fan_out(waiters, wait_unbounded))
             .collect();
+        let by_task: Vec<Sample> = (0..runs).map(|_| fan_out_tasks(&rt, waiters)).collect();
         let mut row = vec![waiters.to_string()];
         row.extend(cells(median(&by_channel), theirs));
         row.extend(cells(median(&by_condvar), theirs));
+        row.extend(cells(median(&by_task), theirs));
         row.push(theirs.map_or("SKIPPED".into(), |s| format!("{:.1?}", s.wall)));
         table.row(row);
     }
     println!(
-        "### Fan-out: one `cancel`, N threads blocked on the context (time until the last woke)\n\n{table}{}",
+        "### Fan-out: one `cancel`, N threads or tasks waiting on the context (time until the last woke)\n\n{table}{}",
         skipped_note(go)
     );
 }
