@@ -1,5 +1,5 @@
 //! The Go programs beside each day (`<crate>/go/`, a Go module), as `cargo xtask bench --smoke`
-//! checks them: every one builds and passes `go vet`; `go run ./bench -smoke` prints rows that
+//! checks them: every one builds and passes `go vet` and its `go test`s; `go run ./bench -smoke` prints rows that
 //! parse (the protocol of `day1_sync_atomic::measure::go`); the small Go version prints exactly what
 //! its Rust twin (the crate's `…-small` example) prints; and day 5's Go word counter (`go/wc`)
 //! prints the same top 10 as the crate's own command on the journal's pages.
@@ -80,10 +80,12 @@ fn executable<'a>(rust: &'a [(String, PathBuf)], name: &str) -> Result<&'a Path>
 fn smoke_day(day: &Package, rust: &[(String, PathBuf)]) -> Result<()> {
     let dir = day.dir.join("go");
     let c = day.name.as_str();
-    Cmd::new("go")
-        .args(["vet", "./..."])
-        .dir(&dir)
-        .run(&format!("{c}: go vet"))?;
+    for check in ["vet", "test"] {
+        Cmd::new("go")
+            .args([check, "./..."])
+            .dir(&dir)
+            .run(&format!("{c}: go {check}"))?;
+    }
     if dir.join("bench").is_dir() {
         let rows = protocol::run(&dir, "bench", ["-smoke"]).map_err(anyhow::Error::msg)?;
         if rows.is_empty() {

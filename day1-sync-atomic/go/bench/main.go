@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -337,32 +336,9 @@ func runStacks(threads []int, ops int64, runs int) {
 // ---------------------------------------------------------------------------------------------
 // Flags.
 
-// intList is a flag holding comma-separated numbers, like -map-threads 1,2,4.
-type intList []int
-
-func (l *intList) String() string {
-	cells := make([]string, len(*l))
-	for i, v := range *l {
-		cells[i] = strconv.Itoa(v)
-	}
-	return strings.Join(cells, ",")
-}
-
-func (l *intList) Set(s string) error {
-	*l = nil
-	for _, cell := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(cell))
-		if err != nil || v < 1 {
-			return fmt.Errorf("%q is not a positive number", cell)
-		}
-		*l = append(*l, v)
-	}
-	return nil
-}
-
 func main() {
-	mapThreads, keySpaces := intList{1, 2, 4}, intList{1000, 100000}
-	counterThreads, stackThreads := intList{1, 2, 4}, intList{1, 2}
+	mapThreads, keySpaces := timing.Ints{Values: []int{1, 2, 4}, Min: 1}, timing.Ints{Values: []int{1000, 100000}, Min: 1}
+	counterThreads, stackThreads := timing.Ints{Values: []int{1, 2, 4}, Min: 1}, timing.Ints{Values: []int{1, 2}, Min: 1}
 	flag.Var(&mapThreads, "map-threads", "goroutine counts of the 90/10 map workload")
 	flag.Var(&keySpaces, "keys", "key spaces of the 90/10 map workload (every key is present)")
 	mapOps := flag.Int("map-ops", 2000000, "map operations per goroutine per run")
@@ -381,7 +357,7 @@ func main() {
 		os.Exit(2)
 	}
 	if *smoke {
-		keySpaces = intList{100, 1000}
+		keySpaces.Values = []int{100, 1000}
 		*mapOps, *increments, *rounds = 2000, 2000, 2000
 		*mapRuns, *counterRuns, *stackRuns = 1, 1, 1
 		*run = "map,counter,stack"
@@ -398,16 +374,16 @@ func main() {
 		}
 	}
 	if experiments["map"] {
-		keys := make([]uint64, len(keySpaces))
-		for i, k := range keySpaces {
+		keys := make([]uint64, len(keySpaces.Values))
+		for i, k := range keySpaces.Values {
 			keys[i] = uint64(k)
 		}
-		runMaps(keys, mapThreads, *mapOps, *mapRuns)
+		runMaps(keys, mapThreads.Values, *mapOps, *mapRuns)
 	}
 	if experiments["counter"] {
-		runCounters(counterThreads, *increments, *counterRuns)
+		runCounters(counterThreads.Values, *increments, *counterRuns)
 	}
 	if experiments["stack"] {
-		runStacks(stackThreads, *rounds, *stackRuns)
+		runStacks(stackThreads.Values, *rounds, *stackRuns)
 	}
 }

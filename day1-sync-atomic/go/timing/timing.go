@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -92,4 +94,49 @@ func Row(name string, threads int, ops int64, s Sample) {
 // Progress writes a line of progress to standard error (standard output holds only rows).
 func Progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}
+
+// Spin is the workspace's CPU-bound job, day1_sync_atomic::measure::spin: rounds steps of the
+// SplitMix64 mixer from seed, each depending on the last, so none can be skipped. The constants
+// are the Rust side's, so Go and Rust rows do identical work (unsigned arithmetic wraps in Go, as
+// wrapping_* does in Rust).
+func Spin(seed, rounds uint64) uint64 {
+	x := seed
+	for i := uint64(0); i < rounds; i++ {
+		x += 0x9E3779B97F4A7C15
+		x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+		x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+		x ^= x >> 31
+	}
+	return x
+}
+
+// Ints is a flag.Value holding comma-separated whole numbers, each at least Min, such as
+// -threads 1,2,4: the lists the Rust measure examples pass.
+type Ints struct {
+	Values []int
+	Min    int
+}
+
+// String is the list as it is written on the command line.
+func (l *Ints) String() string {
+	cells := make([]string, len(l.Values))
+	for i, v := range l.Values {
+		cells[i] = strconv.Itoa(v)
+	}
+	return strings.Join(cells, ",")
+}
+
+// Set replaces the list with the numbers in s.
+func (l *Ints) Set(s string) error {
+	var values []int
+	for _, cell := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(cell))
+		if err != nil || v < l.Min {
+			return fmt.Errorf("%q is not a whole number ≥ %d", cell, l.Min)
+		}
+		values = append(values, v)
+	}
+	l.Values = values
+	return nil
 }

@@ -16,10 +16,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -40,20 +36,14 @@ const settle = 20 * time.Millisecond
 func main() {
 	ops := flag.Int("ops", 200_000, "operations per timed run of a single-goroutine case")
 	runs := flag.Int("runs", 7, "timed runs per case; the median is reported")
-	threads := flag.String("threads", "1,2,4", "goroutine counts of the shared-parent case")
-	waiters := flag.String("waiters", "1,16,256", "goroutine counts of the fan-out case")
+	threads := timing.Ints{Values: []int{1, 2, 4}, Min: 1}
+	flag.Var(&threads, "threads", "goroutine counts of the shared-parent case")
+	waiters := timing.Ints{Values: []int{1, 16, 256}, Min: 1}
+	flag.Var(&waiters, "waiters", "goroutine counts of the fan-out case")
 	smoke := flag.Bool("smoke", false, "tiny sizes and one run, every case (a quick check)")
 	flag.Parse()
 	if *smoke {
-		*ops, *runs, *waiters = 1_000, 1, "1,4"
-	}
-	threadCounts, err := counts(*threads)
-	if err != nil {
-		fail("-threads", err)
-	}
-	waiterCounts, err := counts(*waiters)
-	if err != nil {
-		fail("-waiters", err)
+		*ops, *runs, waiters.Values = 1_000, 1, []int{1, 4}
 	}
 
 	// The parent every derived context hangs off: cancellable, as on the Rust side, so each
@@ -62,8 +52,8 @@ func main() {
 	defer stop()
 
 	singleGoroutine(parent, *ops, *runs)
-	sharedParent(parent, threadCounts, *ops/2, *runs)
-	for _, n := range waiterCounts {
+	sharedParent(parent, threads.Values, *ops/2, *runs)
+	for _, n := range waiters.Values {
 		timing.Progress("bench: fan-out to %d waiters…", n)
 		timing.Row("fan-out: <-ctx.Done()", n, 1, fanOut(n, *runs))
 	}
@@ -179,22 +169,4 @@ func fanOut(n, runs int) timing.Sample {
 		s.Wall = last.Sub(start)
 		return s
 	})
-}
-
-// counts parses a comma-separated list of positive numbers, such as "1,2,4".
-func counts(list string) ([]int, error) {
-	var out []int
-	for _, field := range strings.Split(list, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%q is not a positive number", field)
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-func fail(flagName string, err error) {
-	fmt.Fprintf(os.Stderr, "bench: %s: %v\n", flagName, err)
-	os.Exit(2)
 }

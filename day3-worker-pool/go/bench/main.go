@@ -22,9 +22,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -64,19 +61,6 @@ func runPool[R any](workers, jobs int, work func(job int) R, collect func(R)) {
 	for r := range results {
 		collect(r)
 	}
-}
-
-// spin is the workspace's CPU-bound job (day1_sync_atomic::measure::spin): rounds steps of the
-// SplitMix64 mixer from seed, each step depending on the last, so nothing can be skipped.
-func spin(seed, rounds uint64) uint64 {
-	x := seed
-	for i := uint64(0); i < rounds; i++ {
-		x += 0x9E3779B97F4A7C15
-		x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-		x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-		x ^= x >> 31
-	}
-	return x
 }
 
 // throughput times jobs jobs of work on a pool of each size (median of runs) and prints a row per
@@ -123,7 +107,7 @@ func tiny(workers, items, chunk, rounds, runs int) {
 	sequential := func() uint64 {
 		var sum uint64
 		for i := 0; i < items; i++ {
-			sum += spin(uint64(i), uint64(rounds))
+			sum += timing.Spin(uint64(i), uint64(rounds))
 		}
 		return sum
 	}
@@ -140,7 +124,7 @@ func tiny(workers, items, chunk, rounds, runs int) {
 		}
 		answers := make([]uint64, 0, end-first)
 		for i := first; i < end; i++ {
-			answers = append(answers, spin(uint64(i), uint64(rounds)))
+			answers = append(answers, timing.Spin(uint64(i), uint64(rounds)))
 		}
 		return answers
 	}
@@ -161,22 +145,10 @@ func tiny(workers, items, chunk, rounds, runs int) {
 	}))
 }
 
-// parseSizes reads a comma-separated list of pool sizes, each at least 1.
-func parseSizes(list string) ([]int, error) {
-	var sizes []int
-	for _, field := range strings.Split(list, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("-sizes: %q is not a pool size (a whole number ≥ 1)", field)
-		}
-		sizes = append(sizes, n)
-	}
-	return sizes, nil
-}
-
 func main() {
 	// The defaults are the Rust measure example's full run; it passes its own values.
-	sizesFlag := flag.String("sizes", "1,2,4,8", "pool sizes for the throughput rows, comma-separated")
+	sizes := timing.Ints{Values: []int{1, 2, 4, 8}, Min: 1}
+	flag.Var(&sizes, "sizes", "pool sizes for the throughput rows, comma-separated")
 	ioJobs := flag.Int("io-jobs", 64, "sleeping jobs per timed batch")
 	ioSleep := flag.Duration("io-sleep", 5*time.Millisecond, "how long one sleeping job sleeps")
 	cpuJobs := flag.Int("cpu-jobs", 128, "spinning jobs per timed batch")
@@ -195,20 +167,14 @@ func main() {
 		*ioJobs, *ioSleep, *cpuJobs, *cpuRounds, *throughputRuns = 8, time.Millisecond, 8, 10_000, 1
 		*jobs, *items, *chunk, *runs = 1_000, 10_000, 1_024, 1
 	}
-	sizes, err := parseSizes(*sizesFlag)
-	if err != nil {
-		timing.Progress("%v", err)
-		flag.Usage()
-		os.Exit(2)
-	}
 
 	sleep, rounds := *ioSleep, *cpuRounds
-	throughput("io", sizes, *ioJobs, *throughputRuns, func(int) uint64 {
+	throughput("io", sizes.Values, *ioJobs, *throughputRuns, func(int) uint64 {
 		time.Sleep(sleep)
 		return 0
 	})
-	throughput("cpu", sizes, *cpuJobs, *throughputRuns, func(int) uint64 {
-		return spin(0, rounds)
+	throughput("cpu", sizes.Values, *cpuJobs, *throughputRuns, func(int) uint64 {
+		return timing.Spin(0, rounds)
 	})
 	dispatch(*threads, *jobs, *runs)
 	tiny(*threads, *items, *chunk, *tinyRounds, *runs)

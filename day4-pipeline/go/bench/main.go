@@ -22,8 +22,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 
 	"concurrency-labs/day1-sync-atomic/go/timing"
@@ -31,25 +29,11 @@ import (
 
 // ---- The work ----
 
-// spin is the CPU-bound work of one item: SplitMix64's mixer applied rounds times, with the same
-// constants as day1_sync_atomic::measure::spin, so Go and Rust do identical work (-want checks
-// the checksum against the Rust one). Unsigned arithmetic wraps in Go, as wrapping_* does in Rust.
-func spin(seed, rounds uint64) uint64 {
-	x := seed
-	for r := uint64(0); r < rounds; r++ {
-		x += 0x9E3779B97F4A7C15
-		x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
-		x = (x ^ (x >> 27)) * 0x94D049BB133111EB
-		x ^= x >> 31
-	}
-	return x
-}
-
 // spinSum is what a worker does with one batch: spin every item and add the results.
 func spinSum(batch []uint64, rounds uint64) uint64 {
 	var total uint64
 	for _, i := range batch {
-		total += spin(i, rounds)
+		total += timing.Spin(i, rounds)
 	}
 	return total
 }
@@ -58,7 +42,7 @@ func spinSum(batch []uint64, rounds uint64) uint64 {
 func sequential(n, rounds uint64) uint64 {
 	var total uint64
 	for i := uint64(0); i < n; i++ {
-		total += spin(i, rounds)
+		total += timing.Spin(i, rounds)
 	}
 	return total
 }
@@ -176,7 +160,7 @@ func cpuEach(n, rounds uint64, workers, capacity int) uint64 {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	in := generate(ctx, n, capacity)
-	return sum(fanOut(ctx, in, workers, capacity, func(i uint64) uint64 { return spin(i, rounds) }))
+	return sum(fanOut(ctx, in, workers, capacity, func(i uint64) uint64 { return timing.Spin(i, rounds) }))
 }
 
 // cpuBatched is the same pipeline moving batches: a worker receives a []uint64 and sends its sum.
@@ -233,31 +217,20 @@ func check(name string, got, want uint64) {
 	}
 }
 
-// sizes parses a comma-separated list of non-negative integers.
-func sizes(flagName, list string) []int {
-	var out []int
-	for _, s := range strings.Split(list, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || v < 0 {
-			fmt.Fprintf(os.Stderr, "-%s: %q is not a list of sizes like 16,64,1024\n", flagName, list)
-			os.Exit(2)
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
 func main() {
 	items := flag.Uint64("items", 200_000, "CPU-bound job: items 0..items-1")
 	rounds := flag.Uint64("rounds", 400, "CPU-bound job: spin rounds per item")
-	want := flag.Uint64("want", 0, "the CPU-bound checksum Σ spin(i, rounds) (wrapping) computed by Rust; checked when given")
+	want := flag.Uint64("want", 0, "the CPU-bound checksum Σ timing.Spin(i, rounds) (wrapping) computed by Rust; checked when given")
 	workers := flag.Int("workers", runtime.NumCPU(), "fan-out workers of the CPU-bound stage")
 	capacity := flag.Int("capacity", 64, "channel capacity of the CPU-bound and per-item pipelines")
-	cpuBatchList := flag.String("cpu-batches", "64,1024", "batch sizes of the batched CPU-bound pipelines")
+	cpuBatches := timing.Ints{Values: []int{64, 1024}, Min: 1}
+	flag.Var(&cpuBatches, "cpu-batches", "batch sizes of the batched CPU-bound pipelines")
 	runs := flag.Int("runs", 5, "timed runs per case after one warm-up run (the median is reported)")
 	trivialItems := flag.Uint64("trivial-items", 2_000_000, "items through each trivial-stage pipeline")
-	batchList := flag.String("batches", "16,64,1024", "batch sizes of the per-item table")
-	capacityList := flag.String("capacities", "0,1,64,1024", "channel capacities of the capacity sweep")
+	batches := timing.Ints{Values: []int{16, 64, 1024}, Min: 1}
+	flag.Var(&batches, "batches", "batch sizes of the per-item table")
+	capacities := timing.Ints{Values: []int{0, 1, 64, 1024}, Min: 0}
+	flag.Var(&capacities, "capacities", "channel capacities of the capacity sweep")
 	sweepBatch := flag.Int("sweep-batch", 64, "batch size of the capacity sweep's batched pipeline")
 	smoke := flag.Bool("smoke", false, "tiny sizes and one run, every case (a quick check that every line is a row)")
 	flag.Parse()
@@ -266,17 +239,9 @@ func main() {
 	if *smoke {
 		*items, *rounds, *trivialItems, *runs, wantGiven = 2_000, 40, 20_000, 1, false
 	}
-	cpuBatches, batches := sizes("cpu-batches", *cpuBatchList), sizes("batches", *batchList)
-	capacities := sizes("capacities", *capacityList)
 	if *workers < 1 || *capacity < 0 || *sweepBatch < 1 {
 		fmt.Fprintln(os.Stderr, "-workers and -sweep-batch must be at least 1, -capacity at least 0")
 		os.Exit(2)
-	}
-	for _, b := range append(cpuBatches, batches...) {
-		if b < 1 {
-			fmt.Fprintln(os.Stderr, "batch sizes must be at least 1")
-			os.Exit(2)
-		}
 	}
 
 	// CPU-bound: the loop, then the pipeline unbatched and batched.
@@ -289,7 +254,7 @@ func main() {
 	fmt.Printf("# Go %s, GOMAXPROCS %d; CPU-bound checksum %d\n", runtime.Version(), runtime.GOMAXPROCS(0), seq)
 	measure(*runs, "cpu/sequential", 1, n, func() { check("sequential", sequential(n, r), seq) })
 	measure(*runs, "cpu/pipeline/unbatched", w, n, func() { check("pipeline", cpuEach(n, r, w, *capacity), seq) })
-	for _, b := range cpuBatches {
+	for _, b := range cpuBatches.Values {
 		name := fmt.Sprintf("cpu/pipeline/batch-%d", b)
 		measure(*runs, name, w, n, func() { check(name, cpuBatched(n, r, b, w, *capacity), seq) })
 	}
@@ -318,12 +283,12 @@ func main() {
 	}
 	// Per-item cost at the pipelines' capacity: unbatched, then every batch size.
 	trivial(*trivialItems, *capacity, 1)
-	for _, b := range batches {
+	for _, b := range batches.Values {
 		trivial(*trivialItems, *capacity, b)
 	}
 	// The capacity sweep. Below 64, unbatched runs get a twentieth of the items, as in the Rust
 	// table (day4-pipeline/src/report.rs), so both sides time the same run sizes.
-	for _, c := range capacities {
+	for _, c := range capacities.Values {
 		one := *trivialItems
 		if c < 64 {
 			one /= 20
