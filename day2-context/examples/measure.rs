@@ -20,7 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use day1_sync_atomic::measure::go::{GoRow, GoRows};
+use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
 use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median, median_of, parallel, si};
 use day2_context::{CancelHandle, Context, Key, leak};
 use tokio_util::sync::CancellationToken;
@@ -53,31 +53,6 @@ fn list(counts: &[usize]) -> String {
         .map(usize::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// The Go row of `case` on `threads` goroutines; `None` when Go is not installed.
-///
-/// # Panics
-/// Panics when Go ran but printed no such row: the Go program and this table disagree.
-fn go_row<'a>(go: &'a GoRows, case: &str, threads: usize) -> Option<&'a GoRow> {
-    if go.skipped().is_some() {
-        return None;
-    }
-    let row = go.get(case, threads);
-    assert!(
-        row.is_some(),
-        "the Go bench printed no row `{case}` on {threads} goroutines"
-    );
-    row
-}
-
-/// The "Go rows SKIPPED" line to print under a table, after a blank line (a line right under
-/// a Markdown table would become one of its rows); nothing when the Go rows ran.
-fn skipped_note(go: &GoRows) -> String {
-    match go.note() {
-        note if note.is_empty() => note,
-        note => format!("\n{note}"),
-    }
 }
 
 /// `× Go` for a pair of times (or of times per operation): Go's over ours.
@@ -206,8 +181,8 @@ fn main() {
         let ours = ns_per_op(sample, ops as u64);
         let [twin, go_ns, ratio] = match go_case {
             None => ["—".to_string(), "—".into(), "—".into()],
-            Some(case) => match go_row(&go, case, 1) {
-                None => [format!("`{case}`"), "SKIPPED".into(), "SKIPPED".into()],
+            Some(case) => match &go.expect(case, 1) {
+                None => [format!("`{case}`"), SKIPPED.into(), SKIPPED.into()],
                 Some(row) => {
                     let theirs = ns_per_op(row.sample, row.ops);
                     [
@@ -229,7 +204,7 @@ fn main() {
     }
     println!(
         "### One context: derive and cancel (1 thread)\n\n{table}{}",
-        skipped_note(&go)
+        go.note()
     );
 
     eprintln!("measure: threads deriving from one shared parent…");
@@ -286,8 +261,8 @@ fn main() {
             si(token.per_second(total)),
             cores_busy_cell(&token, threads),
         ];
-        match go_row(&go, "shared parent: WithCancel + cancel()", threads) {
-            None => cells.extend(["SKIPPED".into(), "SKIPPED".into(), "SKIPPED".into()]),
+        match &go.expect("shared parent: WithCancel + cancel()", threads) {
+            None => cells.extend([SKIPPED.into(), SKIPPED.into(), SKIPPED.into()]),
             Some(row) => cells.extend([
                 si(row.sample.per_second(row.ops)),
                 cores_busy_cell(&row.sample, threads),
@@ -298,7 +273,7 @@ fn main() {
     }
     println!(
         "### Many threads, one parent: derive + cancel per second ({per_thread} per thread)\n\n{table}{}",
-        skipped_note(&go)
+        go.note()
     );
     // The warm-up children were dropped without `cancel` and stay registered until the parent
     // is cancelled, as in Go; this ends them all.
@@ -440,14 +415,16 @@ fn fan_outs(go: &GoRows, runs: usize) {
         .build()
         .expect("a tokio runtime");
     let cells = |ours: Sample, theirs: Option<Sample>| match theirs {
-        None => [format!("{:.1?}", ours.wall), "SKIPPED".to_string()],
+        None => [format!("{:.1?}", ours.wall), SKIPPED.to_string()],
         Some(theirs) => [
             format!("{:.1?}", ours.wall),
             times_go(theirs.wall.as_secs_f64(), ours.wall.as_secs_f64()),
         ],
     };
     for waiters in WAITERS {
-        let theirs = go_row(go, "fan-out: <-ctx.Done()", waiters).map(|row| row.sample);
+        let theirs = go
+            .expect("fan-out: <-ctx.Done()", waiters)
+            .map(|row| row.sample);
         let by_channel: Vec<Sample> = (0..runs).map(|_| fan_out(waiters, wait_done)).collect();
         let by_condvar: Vec<Sample> = (0..runs)
             .map(|_| fan_out(waiters, wait_unbounded))
@@ -457,12 +434,12 @@ fn fan_outs(go: &GoRows, runs: usize) {
         row.extend(cells(median(&by_channel), theirs));
         row.extend(cells(median(&by_condvar), theirs));
         row.extend(cells(median(&by_task), theirs));
-        row.push(theirs.map_or("SKIPPED".into(), |s| format!("{:.1?}", s.wall)));
+        row.push(theirs.map_or(SKIPPED.into(), |s| format!("{:.1?}", s.wall)));
         table.row(row);
     }
     println!(
         "### Fan-out: one `cancel`, N threads or tasks waiting on the context (time until the last woke)\n\n{table}{}",
-        skipped_note(go)
+        go.note()
     );
 }
 

@@ -9,7 +9,7 @@ use std::mem::size_of;
 use std::ops::ControlFlow;
 use std::thread;
 
-use day1_sync_atomic::measure::go::GoRows;
+use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
 use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median_of, si};
 use day2_context::Context;
 use tokio_util::sync::CancellationToken;
@@ -119,9 +119,6 @@ fn timed(runs: usize, mut f: impl FnMut()) -> Sample {
     median_of(runs, f)
 }
 
-/// What a Go cell reads when Go is not installed ([`GoRows::note`] says why under the table).
-const SKIPPED: &str = "SKIPPED";
-
 /// A timed figure: the median sample and the items it moved. `None` for a Go row when Go is not
 /// installed.
 type Figure = Option<(Sample, u64)>;
@@ -131,13 +128,7 @@ type Figure = Option<(Sample, u64)>;
 /// # Panics
 /// Panics if Go ran but printed no such row: it was not run with [`Plan::go_args`].
 fn go_figure(go: &GoRows, case: &str, threads: usize) -> Figure {
-    if go.skipped().is_some() {
-        return None;
-    }
-    let row = go
-        .get(case, threads)
-        .unwrap_or_else(|| panic!("go/bench printed no row {case:?} on {threads} goroutine(s)"));
-    Some((row.sample, row.ops))
+    go.expect(case, threads).map(|row| (row.sample, row.ops))
 }
 
 /// Go's CPU-bound pipeline case with `batch` items per message (1: one `uint64` each).

@@ -25,6 +25,9 @@ use std::time::Duration;
 
 use super::Sample;
 
+/// The text of a Go cell whose row was skipped because Go is missing.
+pub const SKIPPED: &str = "SKIPPED";
+
 /// How to install Go where it is missing (Debian's package is Go 1.19, which the programs target).
 pub const INSTALL: &str = "apt-get install golang-go";
 
@@ -179,6 +182,30 @@ impl GoRows {
             .find(|r| r.case == case && r.threads == threads)
     }
 
+    /// Whether a table was asked to show Go: the program ran, or was skipped for want of Go.
+    /// [`GoRows::default()`] is "no Go asked for": a table leaves its Go columns out.
+    pub fn asked(&self) -> bool {
+        self.skipped.is_some() || !self.rows.is_empty()
+    }
+
+    /// The row of `case` on `threads` goroutines for a table's Go cell: `None` when Go was skipped
+    /// (the cell reads [`SKIPPED`]) or not asked for.
+    ///
+    /// # Panics
+    /// Panics when the program ran but printed no such row: the Go program and the table
+    /// disagree, and a blank cell would hide it.
+    pub fn expect(&self, case: &str, threads: usize) -> Option<&GoRow> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let row = self.get(case, threads);
+        assert!(
+            row.is_some(),
+            "go/bench printed no row {case:?} on {threads} goroutine(s)"
+        );
+        row
+    }
+
     /// Every row, in the program's order.
     pub fn rows(&self) -> &[GoRow] {
         &self.rows
@@ -189,11 +216,12 @@ impl GoRows {
         self.skipped.as_deref()
     }
 
-    /// A line to print under a table: `Go rows SKIPPED: <why>`, or nothing when they ran.
+    /// What to print right under a table: a blank line (so Markdown does not read the note as a
+    /// row) and `Go rows SKIPPED: <why>.`, or nothing when the rows ran.
     pub fn note(&self) -> String {
         self.skipped
             .as_deref()
-            .map(|why| format!("Go rows SKIPPED: {why}.\n"))
+            .map(|why| format!("\nGo rows SKIPPED: {why}.\n"))
             .unwrap_or_default()
     }
 }
@@ -212,6 +240,30 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].case, "a b");
         assert_eq!(rows[0].sample.per_second(rows[0].ops), 5e6);
+    }
+
+    #[test]
+    fn a_go_cell_is_its_row_none_when_skipped_and_a_missing_row_panics() {
+        let ran = GoRows {
+            rows: parse("a\t2\t10\t100\t100\n").expect("a row"),
+            skipped: None,
+        };
+        assert!(ran.asked());
+        assert_eq!(ran.expect("a", 2).map(|r| r.ops), Some(10));
+        assert!(std::panic::catch_unwind(|| ran.expect("a", 4)).is_err());
+        let skipped = GoRows {
+            rows: Vec::new(),
+            skipped: Some(GoError::Missing.to_string()),
+        };
+        assert!(skipped.asked());
+        assert_eq!(skipped.expect("a", 2), None);
+        assert!(
+            skipped
+                .note()
+                .starts_with("\nGo rows SKIPPED: `go` is not on PATH")
+        );
+        assert!(!GoRows::default().asked());
+        assert_eq!(GoRows::default().note(), "");
     }
 
     #[test]
