@@ -1,12 +1,15 @@
 //! Prints the day's measured tables as Markdown on stdout (progress goes to stderr):
-//! the 90/10 map benchmark, the counters, and the stack. `--quick` shortens every run.
+//! the 90/10 map benchmark, the counters, and the stack, each beside the same experiment in Go
+//! (`go/bench`, run here with the same parameters). `--quick` shortens every run.
 //!
 //! `cargo xtask bench day1-sync-atomic` runs this in release and pastes stdout into the journal.
 
 use clap::Parser;
-use day1_sync_atomic::counter::{CounterConfig, counter_table};
+use day1_sync_atomic::counter::{CounterConfig, counter_table, run_counters};
+use day1_sync_atomic::measure::Table;
+use day1_sync_atomic::measure::go::GoRows;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
-use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
+use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks, stack_table};
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]
@@ -21,6 +24,18 @@ struct Args {
     quick: bool,
 }
 
+/// Runs `go/bench` with `args`, logging it on stderr.
+fn go_rows(what: &str, args: Vec<String>) -> GoRows {
+    eprintln!("measuring {what} in Go: go run ./bench {}", args.join(" "));
+    GoRows::bench(env!("CARGO_MANIFEST_DIR"), args)
+}
+
+/// Prints `table` and a blank line, then, when the Go rows were skipped, why (after the blank line,
+/// so Markdown does not read the note as one more row).
+fn print_table(table: &Table, go: &GoRows) {
+    println!("{table}{}", go.note());
+}
+
 fn main() {
     let Args { quick } = Args::parse();
     let flag = if quick { " -- --quick" } else { "" };
@@ -31,6 +46,13 @@ fn main() {
          *cores busy* = process CPU time / wall time)."
     );
     println!();
+    println!(
+        "The Go columns are `day1-sync-atomic/go/bench`, the same experiment in Go, run by this \
+         example with the same parameters. A ratio `A × B` is A's rate over B's: above 1, A is \
+         faster. The *cores busy* columns show each language's least busy contender of the row, \
+         flagged when its threads did not run together."
+    );
+    println!();
 
     eprintln!("measuring the 90/10 map workload…");
     let cfg = if quick {
@@ -38,11 +60,13 @@ fn main() {
     } else {
         ReadHeavyConfig::full()
     };
+    let rows = run_read_heavy(&cfg);
+    let go = go_rows("the 90/10 map workload", cfg.go_args());
     println!(
-        "### 90 % reads / 10 % writes, u64 keys ({} ops per thread, median of {})\n",
+        "### 90 % reads / 10 % writes, u64 keys: ops/s ({} ops per thread, median of {})\n",
         cfg.ops_per_thread, cfg.runs
     );
-    println!("{}", read_heavy_table(&run_read_heavy(&cfg)));
+    print_table(&read_heavy_table(&rows, &go), &go);
 
     eprintln!("measuring counters…");
     let cfg = if quick {
@@ -50,11 +74,13 @@ fn main() {
     } else {
         CounterConfig::full()
     };
+    let rows = run_counters(&cfg);
+    let go = go_rows("counters", cfg.go_args());
     println!(
-        "### Counting: {} increments per thread (median of {})\n",
+        "### Counting: increments/s ({} increments per thread, median of {})\n",
         cfg.per_thread, cfg.runs
     );
-    println!("{}", counter_table(&cfg));
+    print_table(&counter_table(&rows, &go), &go);
 
     eprintln!("measuring stacks…");
     let cfg = if quick {
@@ -62,9 +88,11 @@ fn main() {
     } else {
         StackConfig::full()
     };
+    let rows = run_stacks(&cfg);
+    let go = go_rows("the stack", cfg.go_args());
     println!(
-        "### Stack: {} push+pop rounds per thread (median of {})\n",
+        "### Stack: push+pop rounds/s ({} rounds per thread, median of {})\n",
         cfg.ops, cfg.runs
     );
-    print!("{}", stack_table(&cfg));
+    print_table(&stack_table(&rows, &go), &go);
 }

@@ -13,6 +13,9 @@
 //!   (a "striped" counter, like Java's `LongAdder`): no line is shared, so it scales.
 //! - [`CounterKind::PerThreadUnpadded`]: the same counters packed side by side: *false sharing* —
 //!   no two threads touch the same counter, yet they share a cache line and ping-pong anyway.
+//!
+//! Go's two counters (`go/bench`: `atomic.AddInt64` and a `sync.Mutex`-guarded `int64`) count the
+//! same way in the measure example, and [`counter_table`] shows them beside these.
 
 use std::hint::black_box;
 use std::sync::atomic::AtomicI64;
@@ -21,7 +24,12 @@ use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 
-use crate::measure::{Sample, Table, parallel, rows_against_baseline};
+use crate::measure::go::GoRows;
+use crate::measure::{Sample, Table, median, parallel, si};
+use crate::read_heavy::{
+    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, go_sample, least_busy_cell, list, rate_cell,
+    ratio_cell,
+};
 
 /// The ways to count from many threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,29 +159,170 @@ impl CounterConfig {
             runs: 3,
         }
     }
+
+    /// The arguments that make `go/bench` count the way this configuration does.
+    pub fn go_args(&self) -> Vec<String> {
+        flags([
+            ("-run", "counter".to_owned()),
+            ("-counter-threads", list(&self.threads)),
+            ("-increments", self.per_thread.to_string()),
+            ("-counter-runs", self.runs.to_string()),
+        ])
+    }
 }
 
-/// Measures every [`CounterKind`] and returns the Markdown table: increments per second, the ratio
-/// to `Mutex<i64>` at the same thread count, and cores busy.
+/// Runs `kind` and returns its timing.
+///
+/// # Panics
+/// Panics if the count is not exactly `threads × per_thread`.
+fn counted(kind: CounterKind, threads: usize, per_thread: u64) -> Sample {
+    let (count, sample) = kind.run(threads, per_thread);
+    let want = threads as u64 * per_thread;
+    assert_eq!(count, want as i64, "{}: lost increments", kind.name());
+    sample
+}
+
+/// One measured cell: a counter kind at a thread count.
+#[derive(Clone, Copy, Debug)]
+pub struct CounterRow {
+    /// Worker threads.
+    pub threads: usize,
+    /// The counter.
+    pub kind: CounterKind,
+    /// Increments in all (`threads × per_thread`).
+    pub increments: u64,
+    /// The median run (by wall time).
+    pub median: Sample,
+}
+
+/// Measures every [`CounterKind`] at every thread count of `cfg`, logging progress on stderr.
 ///
 /// # Panics
 /// Panics if a kind does not end at exactly `threads × per_thread`.
-pub fn counter_table(cfg: &CounterConfig) -> Table {
-    let mut table = Table::new([
-        "threads",
-        "counter",
-        "increments/s",
-        "× Mutex<i64>",
-        "cores busy",
-    ]);
+pub fn run_counters(cfg: &CounterConfig) -> Vec<CounterRow> {
+    let mut rows = Vec::new();
     for &threads in &cfg.threads {
-        let kinds = CounterKind::ALL.map(|k| (k, k.name()));
-        let ops = threads as u64 * cfg.per_thread;
-        rows_against_baseline(&mut table, threads, kinds, ops, cfg.runs, |kind| {
-            let (count, sample) = kind.run(threads, cfg.per_thread);
-            assert_eq!(count, ops as i64, "{}: lost increments", kind.name());
-            sample
-        });
+        eprintln!("  counters: {threads} thread(s)…");
+        for kind in CounterKind::ALL {
+            let samples: Vec<Sample> = (0..cfg.runs.max(1))
+                .map(|_| counted(kind, threads, cfg.per_thread))
+                .collect();
+            rows.push(CounterRow {
+                threads,
+                kind,
+                increments: threads as u64 * cfg.per_thread,
+                median: median(&samples),
+            });
+        }
+    }
+    rows
+}
+
+/// The Go counters of `go/bench`: (the case it prints, the column heading).
+pub const GO_COUNTERS: [(&str, &str); 2] = [
+    ("sync.Mutex", "Go sync.Mutex"),
+    ("atomic.AddInt64", "Go atomic.AddInt64"),
+];
+
+/// The counter table, pivoted: one row per thread count, one column of increments/s per counter
+/// (every [`CounterKind`] of `rows`, then [`GO_COUNTERS`] from `go`), then the ratios
+/// `fetch_add × Mutex<i64>`, `fetch_add × Go atomic.AddInt64` and `Mutex<i64> × Go sync.Mutex`
+/// (the left counter's rate over the right one's: higher is better for the left), and the least
+/// busy Rust and Go counter's cores busy. Without Go installed the Go cells read `SKIPPED`; with
+/// no Go asked for (`GoRows::default()`, the tour) the Go columns are left out.
+///
+/// # Panics
+/// Panics if Go ran but printed no row, or a row of another size, for one of the cells (it was not
+/// run with [`CounterConfig::go_args`] of the configuration that made `rows`).
+pub fn counter_table(rows: &[CounterRow], go: &GoRows) -> Table {
+    let header = Line::new(go)
+        .rust(["threads"])
+        .rust(CounterKind::ALL.map(CounterKind::name))
+        .go(GO_COUNTERS.map(|(_, heading)| heading))
+        .rust(["fetch_add × Mutex<i64>"])
+        .go([
+            "fetch_add × Go atomic.AddInt64",
+            "Mutex<i64> × Go sync.Mutex",
+        ])
+        .rust([CORES_BUSY_RUST])
+        .go([CORES_BUSY_GO]);
+    let mut table = Table::new(header);
+    for cell in rows.chunk_by(|a, b| a.threads == b.threads) {
+        let (threads, increments) = (cell[0].threads, cell[0].increments);
+        let rate = |kind: CounterKind| {
+            cell.iter()
+                .find(|r| r.kind == kind)
+                .map(|r| r.median.per_second(increments))
+        };
+        let [mutex, atomic] = GO_COUNTERS.map(|(case, _)| go_sample(go, case, threads, increments));
+        let go_rate = |sample: Option<Sample>| sample.map(|s| s.per_second(increments));
+        table.row(
+            Line::new(go)
+                .rust([threads.to_string()])
+                .rust(cell.iter().map(|r| si(r.median.per_second(increments))))
+                .go([rate_cell(go_rate(mutex)), rate_cell(go_rate(atomic))])
+                .rust([ratio_cell(
+                    rate(CounterKind::Atomic),
+                    rate(CounterKind::Mutex),
+                )])
+                .go([
+                    ratio_cell(rate(CounterKind::Atomic), go_rate(atomic)),
+                    ratio_cell(rate(CounterKind::Mutex), go_rate(mutex)),
+                ])
+                .rust([least_busy_cell(cell.iter().map(|r| &r.median), threads)])
+                .go([least_busy_cell(mutex.iter().chain(&atomic), threads)]),
+        );
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_heavy::tests::{check_beside_go, check_without_go};
+
+    /// A small configuration: 1 and 2 threads, one short run.
+    fn small() -> CounterConfig {
+        CounterConfig {
+            threads: vec![1, 2],
+            per_thread: 2_000,
+            runs: 1,
+        }
+    }
+
+    /// The Go program counts with the configuration's parameters and its rows land in the
+    /// pivoted table (or read `SKIPPED` where Go is not installed).
+    #[test]
+    fn go_rows_fill_the_pivoted_table() {
+        let cfg = small();
+        let rows = run_counters(&cfg);
+        assert_eq!(rows.len(), 2 * CounterKind::ALL.len());
+        let go = GoRows::bench(env!("CARGO_MANIFEST_DIR"), cfg.go_args());
+        let table = counter_table(&rows, &go);
+        let columns = [
+            "Go sync.Mutex",
+            "Go atomic.AddInt64",
+            "fetch_add × Go atomic.AddInt64",
+            "Mutex<i64> × Go sync.Mutex",
+            CORES_BUSY_GO,
+        ];
+        check_beside_go(&table, &go, &columns, 2);
+    }
+
+    /// With no Go asked for (the tour), the same table has the Rust columns alone.
+    #[test]
+    fn without_go_the_table_has_the_rust_columns_alone() {
+        let rows = run_counters(&small());
+        let table = counter_table(&rows, &GoRows::default());
+        let header = [
+            "threads",
+            "Mutex<i64>",
+            "AtomicI64::fetch_add",
+            "per-thread CachePadded<AtomicI64>",
+            "per-thread AtomicI64, unpadded",
+            "fetch_add × Mutex<i64>",
+            CORES_BUSY_RUST,
+        ];
+        check_without_go(&table, &header, 2);
+    }
 }

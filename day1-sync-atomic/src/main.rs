@@ -6,11 +6,12 @@ use std::thread;
 
 use clap::Parser;
 use day1_sync_atomic::cache::Cache;
-use day1_sync_atomic::counter::{CounterConfig, CounterKind, counter_table};
+use day1_sync_atomic::counter::{CounterConfig, CounterKind, counter_table, run_counters};
+use day1_sync_atomic::measure::go::GoRows;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
-use day1_sync_atomic::stack::throughput::{StackConfig, stack_table};
+use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks, stack_table};
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]
@@ -82,14 +83,22 @@ fn main() {
         "The key streams are precomputed; workers warm up in their own threads and start on a"
     );
     println!(
-        "barrier. Compare the ratio column at 2 threads, and check that *cores busy* is near 2.\n"
+        "barrier. Compare the `ConcurrentMap × RwLock<HashMap>` column (its rate over the lock's:"
+    );
+    println!(
+        "above 1 is faster) at 2 threads, and check that *cores busy* is near 2. The tour runs no"
+    );
+    println!(
+        "Go; `cargo run --release -p day1-sync-atomic --example day1-measure` adds Go's columns.\n"
     );
     let cfg = if quick {
         ReadHeavyConfig::quick()
     } else {
         ReadHeavyConfig::full()
     };
-    println!("{}", read_heavy_table(&run_read_heavy(&cfg)));
+    // No Go asked for: the day's tables with the Rust columns alone.
+    let no_go = GoRows::default();
+    println!("{}", read_heavy_table(&run_read_heavy(&cfg), &no_go));
 
     println!("## 3. sync/atomic → AtomicI64\n");
     let (count, _) = CounterKind::Atomic.run(4, 250_000);
@@ -102,7 +111,7 @@ fn main() {
     } else {
         CounterConfig::full()
     };
-    println!("{}", counter_table(&cfg));
+    println!("{}", counter_table(&run_counters(&cfg), &no_go));
 
     println!("## 4. A lock-free (Treiber) stack\n");
     let leaky = LeakyStack::new();
@@ -149,7 +158,7 @@ fn main() {
     } else {
         StackConfig::full()
     };
-    println!("{}", stack_table(&cfg));
+    println!("{}", stack_table(&run_stacks(&cfg), &no_go));
 
     println!("## 5. -race\n");
     println!(

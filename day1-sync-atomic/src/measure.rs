@@ -169,45 +169,6 @@ pub fn median_of(runs: usize, mut f: impl FnMut()) -> Sample {
     median(&samples)
 }
 
-/// Appends one row per contender, for one thread count, to a table whose columns are
-/// `threads | contender | rate | × baseline | cores busy` (the counter and stack tables).
-///
-/// `run(kind)` is called `runs` times per contender (at least once) and returns the sample of
-/// `ops` operations; the row shows the median's rate, its ratio to the first contender's (the
-/// baseline) and the median's cores busy.
-///
-/// ```
-/// use day1_sync_atomic::measure::{Sample, Table, rows_against_baseline};
-/// use std::time::Duration;
-/// let mut t = Table::new(["threads", "kind", "ops/s", "× slow", "cores busy"]);
-/// let sample = |ms| Sample { wall: Duration::from_millis(ms), cpu: Duration::from_millis(ms) };
-/// rows_against_baseline(&mut t, 1, [(40, "slow"), (10, "fast")], 1_000, 3, sample);
-/// assert_eq!(t.to_string().lines().nth(3), Some("| 1 | fast | 100.0 k | 4.00 | 1.00 |"));
-/// ```
-pub fn rows_against_baseline<K: Copy>(
-    table: &mut Table,
-    threads: usize,
-    contenders: impl IntoIterator<Item = (K, &'static str)>,
-    ops: u64,
-    runs: usize,
-    mut run: impl FnMut(K) -> Sample,
-) {
-    let mut baseline = None;
-    for (kind, name) in contenders {
-        let samples: Vec<Sample> = (0..runs.max(1)).map(|_| run(kind)).collect();
-        let m = median(&samples);
-        let rate = m.per_second(ops);
-        let base = *baseline.get_or_insert(rate);
-        table.row([
-            threads.to_string(),
-            name.to_owned(),
-            si(rate),
-            format!("{:.2}", rate / base),
-            cores_busy_cell(&m, threads),
-        ]);
-    }
-}
-
 /// A Markdown table, built row by row and printed with `{}`.
 ///
 /// ```

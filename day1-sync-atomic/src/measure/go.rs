@@ -155,14 +155,16 @@ impl GoRows {
     /// Runs the day's `go/bench` (see [`run`]); `manifest_dir` is the day crate's directory.
     ///
     /// # Panics
-    /// Panics when Go is installed but the program fails: a broken Go program must fail the bench,
-    /// not vanish from the table. Without Go the rows are [skipped](Self::skipped).
+    /// Panics when Go is installed but the program fails or prints no row: a broken Go program
+    /// must fail the bench, not vanish from the table. Without Go the rows are
+    /// [skipped](Self::skipped).
     pub fn bench<I, S>(manifest_dir: &str, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
         match run(&Path::new(manifest_dir).join("go"), "bench", args) {
+            Ok(rows) if rows.is_empty() => panic!("the Go rows: `go run ./bench` printed no row"),
             Ok(rows) => GoRows {
                 rows,
                 skipped: None,
