@@ -27,8 +27,7 @@ use crossbeam_utils::CachePadded;
 use crate::measure::go::GoRows;
 use crate::measure::{Sample, Table, median, parallel, si};
 use crate::read_heavy::{
-    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, go_sample, least_busy_cell, list, rate_cell,
-    ratio_cell,
+    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, least_busy_cell, list, rate_cell, ratio_cell,
 };
 
 /// The ways to count from many threads.
@@ -254,7 +253,7 @@ pub fn counter_table(rows: &[CounterRow], go: &GoRows) -> Table {
                 .find(|r| r.kind == kind)
                 .map(|r| r.median.per_second(increments))
         };
-        let [mutex, atomic] = GO_COUNTERS.map(|(case, _)| go_sample(go, case, threads, increments));
+        let [mutex, atomic] = GO_COUNTERS.map(|(case, _)| go.sample(case, threads, increments));
         let go_rate = |sample: Option<Sample>| sample.map(|s| s.per_second(increments));
         table.row(
             Line::new(go)

@@ -386,7 +386,7 @@ pub fn read_heavy_table(rows: &[ReadHeavyRow], go: &GoRows) -> Table {
         };
         let ops = cell[0].median.ops();
         let [sync_map, rw_map] =
-            GO_MAPS.map(|(case, _)| go_sample(go, &format!("{case}/{key_space}"), threads, ops));
+            GO_MAPS.map(|(case, _)| go.sample(&format!("{case}/{key_space}"), threads, ops));
         let go_rate = |sample: Option<Sample>| sample.map(|s| s.per_second(ops));
         table.row(
             Line::new(go)
@@ -470,21 +470,6 @@ pub(crate) fn list<T: ToString>(values: &[T]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// The median sample of Go's `case` on `threads` goroutines, `ops` operations in all; `None` when
-/// Go is not installed or was not asked for.
-///
-/// # Panics
-/// Panics if Go ran but printed no such row, or one of another number of operations: then it did
-/// not get the Rust side's parameters, and the row must not be compared.
-pub(crate) fn go_sample(go: &GoRows, case: &str, threads: usize, ops: u64) -> Option<Sample> {
-    let row = go.expect(case, threads)?;
-    assert_eq!(
-        row.ops, ops,
-        "go/bench: {case:?} on {threads} goroutine(s) did other work than the Rust rows"
-    );
-    Some(row.sample)
 }
 
 /// A rate with its SI suffix, or `SKIPPED`.

@@ -4,7 +4,8 @@
 //!    out of order and are printed in job order as soon as each prefix is complete.
 //! 2. Graceful shutdown: the caller cancels halfway; jobs in hand finish (one of them panics), the
 //!    rest come back unrun, and every job is accounted for.
-//! 3. The throughput table for pool sizes 1, 2, 4, 8, I/O- and CPU-bound, with rayon and tokio.
+//! 3. The throughput tables for pool sizes 1, 2, 4, 8, I/O- and CPU-bound, with rayon and tokio
+//!    (the Rust executors only: the tour needs no Go; the measure example adds the Go pool).
 
 #[cfg(not(loom))]
 fn main() {
@@ -24,6 +25,7 @@ mod tour {
     use std::time::Duration;
 
     use clap::Parser;
+    use day1_sync_atomic::measure::go::GoRows;
     use day1_sync_atomic::measure::measure;
     use day2_context::Context;
     use day3_worker_pool::demo::{run_in_order, sleep_durations};
@@ -205,7 +207,8 @@ mod tour {
             "## 3. Throughput: jobs/s by pool size (Little's law: throughput = workers / job time)\n"
         );
         let calibration = throughput::calibrate(config);
-        println!("{}.\n", throughput::describe(config, &calibration));
+        println!("{}.", throughput::describe(config, &calibration));
+        println!("Each cell: jobs/s · efficiency (measured / ideal) · cores busy.\n");
         let bar = ProgressBar::new(config.cell_count() as u64);
         bar.set_style(
             ProgressStyle::with_template("  {bar:30} {pos}/{len} {msg}")
@@ -216,7 +219,10 @@ mod tour {
             bar.inc(1);
         });
         bar.finish_and_clear();
-        println!("{}", throughput::table(&rows));
+        // No Go asked for: the Rust columns only.
+        for (title, table) in throughput::by_pool_size(&rows, &GoRows::default()) {
+            println!("### {title}\n\n{table}");
+        }
         let pool = |io: bool, n: usize| {
             rows.iter().find(|r| {
                 r.executor == Executor::Pool
@@ -248,7 +254,8 @@ mod tour {
         }
         println!(
             "(Measured just now on this machine. `cargo run --release -p day3-worker-pool --example day3-measure`\n\
-             prints the same table, with medians and dispatch overheads, for the journal.)"
+             prints the same tables with the course's Go pool beside them, and the dispatch overheads,\n\
+             for the journal.)"
         );
     }
 }

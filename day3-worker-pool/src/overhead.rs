@@ -9,13 +9,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use day1_sync_atomic::measure::go::GoRows;
+use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
 use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median_of, si, spin};
 use day2_context::Context;
 use rayon::prelude::*;
 
 use crate::pool::Pool;
-use crate::throughput::{SKIPPED, go_sample};
 
 /// [`spin`] rounds that make [`tiny_job`] last about 50 ns in a release build on this machine
 /// (a SplitMix64 round is about 4 ns here: day 4's 400-round items take about 1.7 µs).
@@ -124,7 +123,7 @@ pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Ta
             Box::new(|| rayon_scope_trivial(&rayon, jobs)),
         ),
     ];
-    let go = go_sample(go, "dispatch", threads, jobs);
+    let go = go.sample("dispatch", threads, jobs);
     let mut t = Table::new([
         "trivial jobs",
         "threads",
@@ -173,8 +172,8 @@ pub fn tiny_jobs_table(
         tiny_job(i)
     });
     let rayon = rayon_pool(threads);
-    let go_sequential = go_sample(go, "tiny-sequential", 1, items);
-    let go_chunks = go_sample(go, "tiny-chunks", threads, items);
+    let go_sequential = go.sample("tiny-sequential", 1, items);
+    let go_chunks = go.sample("tiny-chunks", threads, items);
     let batched = format!("day3 Pool, chunks of {chunk_len}");
     // Each contender with the Go row that does the same work.
     let mut contenders: [(&str, usize, Run<'_>, Option<Sample>); 3] = [

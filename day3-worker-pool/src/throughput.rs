@@ -1,5 +1,6 @@
-//! The throughput table: jobs per second for each pool size, I/O-bound and CPU-bound, against an
-//! ideal computed from Little's law, with rayon and tokio running the same jobs as comparison rows.
+//! The throughput tables: jobs per second for each pool size, I/O-bound and CPU-bound, against an
+//! ideal computed from Little's law, with rayon and tokio running the same jobs in columns beside
+//! the pool's.
 //!
 //! Little's law for a pool: throughput = concurrency / latency. With `n` workers each busy for `d`
 //! per job, at most `n / d` jobs finish per second. For an I/O-bound job (here a sleep) a worker
@@ -8,15 +9,16 @@
 //! turns. The ideal column is `jobs / (⌈jobs / concurrency⌉ · d)`, with `d` one job's duration
 //! measured alone on this machine; efficiency = measured / ideal.
 //!
-//! [`by_pool_size`] puts the course's Go pool (`go/bench`: goroutines on a jobs and a results
-//! channel, a WaitGroup closing results) beside the Rust executors, one row per pool size.
+//! [`by_pool_size`] prints them one row per pool size, one column per executor; the measure example
+//! adds the course's Go pool (`go/bench`: goroutines on a jobs and a results channel, a WaitGroup
+//! closing results) as a last column, the tour binary shows the Rust columns only.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::thread;
 use std::time::Duration;
 
-use day1_sync_atomic::measure::go::GoRows;
+use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
 use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, measure, median, si, spin};
 use day2_context::Context;
 
@@ -345,11 +347,6 @@ impl Row {
     pub fn per_second(&self) -> f64 {
         self.sample.per_second(self.jobs as u64)
     }
-
-    /// Measured / ideal.
-    pub fn efficiency(&self) -> f64 {
-        self.per_second() / self.ideal
-    }
 }
 
 /// The ideal throughput: `jobs / (⌈jobs / concurrency⌉ · d)` with concurrency `workers` for I/O and
@@ -406,31 +403,6 @@ pub fn measure_table(
         .collect()
 }
 
-/// The Markdown table of `rows`.
-pub fn table(rows: &[Row]) -> Table {
-    let mut t = Table::new([
-        "jobs",
-        "executor",
-        "workers",
-        "jobs/s",
-        "ideal jobs/s",
-        "efficiency",
-        "cores busy",
-    ]);
-    for r in rows {
-        t.row([
-            r.workload.name().to_owned(),
-            r.executor.name().to_owned(),
-            r.workers.to_string(),
-            si(r.per_second()),
-            si(r.ideal),
-            format!("{:.0}%", 100.0 * r.efficiency()),
-            format!("{:.2}", r.sample.cores_busy()),
-        ]);
-    }
-    t
-}
-
 /// A one-paragraph description of what was measured, for the lines above the table.
 pub fn describe(config: &Config, calibration: &Calibration) -> String {
     format!(
@@ -449,34 +421,14 @@ pub fn describe(config: &Config, calibration: &Calibration) -> String {
 /// The Go pool's column in [`by_pool_size`].
 const GO_POOL: &str = "Go pool (goroutines)";
 
-/// What a Go cell shows when Go is not installed (the note under the table says why).
-pub(crate) const SKIPPED: &str = "SKIPPED";
-
-/// The median run of `go/bench`'s `case` on `threads` goroutines, which ran `ops` jobs like the
-/// Rust row beside it; `None` when the Go rows were skipped (Go is not installed).
+/// The throughput tables: for each workload in `rows` (in order), its heading and a table with one
+/// row per pool size and one column per executor, then the Go pool's column and `× Go`, the day3
+/// Pool's jobs/s over the Go pool's (above 1: the Pool is faster).
 ///
-/// # Panics
-/// When the Go program ran but printed no such row, or ran a different number of jobs: the Rust
-/// side passed it the wrong parameters, and a Go cell must not quietly go missing or mislead.
-pub(crate) fn go_sample(go: &GoRows, case: &str, threads: usize, ops: u64) -> Option<Sample> {
-    if go.skipped().is_some() {
-        return None;
-    }
-    let row = go
-        .get(case, threads)
-        .unwrap_or_else(|| panic!("go/bench printed no `{case}` row for {threads} goroutine(s)"));
-    assert_eq!(
-        row.ops, ops,
-        "go/bench's `{case}` row on {threads} goroutine(s) ran {} jobs, the Rust rows {ops}",
-        row.ops
-    );
-    Some(row.sample)
-}
-
-/// The throughput table pivoted, with the Go pool: for each workload in `rows` (in order), its
-/// heading and a table with one row per pool size and one column per executor, then the Go pool's
-/// column (`go`: `go/bench`'s rows, run with the same sizes, jobs and spin rounds) and `× Go`, the
-/// day3 Pool's jobs/s over the Go pool's (above 1: the Pool is faster).
+/// `go` is `go/bench`'s rows, run with the same sizes, jobs and spin rounds; when Go is not
+/// installed they are skipped and the Go cells say `SKIPPED`. `GoRows::default()` (no rows, no
+/// reason to skip) asks for no Go: the tables then have the Rust columns only, no Go pool, no
+/// `× Go`.
 ///
 /// Each cell reads `jobs/s · efficiency · cores busy`; for spinning jobs the cores-busy figure is
 /// flagged when the workers did not run side by side. The Go cells measure the same work against
@@ -503,6 +455,7 @@ pub fn by_pool_size(rows: &[Row], go: &GoRows) -> Vec<(&'static str, Table)> {
             workload.cores_busy(sample, workers)
         )
     };
+    let with_go = go.asked();
     distinct(rows.iter().map(|r| r.workload))
         .into_iter()
         .map(|workload| {
@@ -510,7 +463,9 @@ pub fn by_pool_size(rows: &[Row], go: &GoRows) -> Vec<(&'static str, Table)> {
             let executors = distinct(of_workload.iter().map(|r| r.executor));
             let mut header = vec!["workers", "ideal jobs/s"];
             header.extend(executors.iter().map(|e| e.name()));
-            header.extend([GO_POOL, "× Go"]);
+            if with_go {
+                header.extend([GO_POOL, "× Go"]);
+            }
             let mut t = Table::new(header);
             for workers in distinct(of_workload.iter().map(|r| r.workers)) {
                 let at_size: Vec<&Row> = of_workload
@@ -526,16 +481,18 @@ pub fn by_pool_size(rows: &[Row], go: &GoRows) -> Vec<(&'static str, Table)> {
                         |r| cell(workload, &r.sample, r.jobs, workers, ideal),
                     )
                 }));
-                match go_sample(go, workload.go_case(), workers, jobs as u64) {
-                    Some(g) => {
-                        cells.push(cell(workload, &g, jobs, workers, ideal));
-                        let pool = at_size.iter().find(|r| r.executor == Executor::Pool);
-                        cells.push(pool.map_or_else(
-                            || "—".to_owned(),
-                            |r| format!("{:.2}", r.per_second() / g.per_second(jobs as u64)),
-                        ));
+                if with_go {
+                    match go.sample(workload.go_case(), workers, jobs as u64) {
+                        Some(g) => {
+                            cells.push(cell(workload, &g, jobs, workers, ideal));
+                            let pool = at_size.iter().find(|r| r.executor == Executor::Pool);
+                            cells.push(pool.map_or_else(
+                                || "—".to_owned(),
+                                |r| format!("{:.2}", r.per_second() / g.per_second(jobs as u64)),
+                            ));
+                        }
+                        None => cells.extend([SKIPPED.to_owned(), SKIPPED.to_owned()]),
                     }
-                    None => cells.extend([SKIPPED.to_owned(), SKIPPED.to_owned()]),
                 }
                 t.row(cells);
             }
@@ -606,14 +563,51 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "go/bench printed no `io` row for 1 goroutine(s)")]
+    fn without_go_asked_for_only_the_rust_columns() {
+        let (io, cpu) = (Workload::Io(Duration::from_millis(1)), Workload::Cpu(10));
+        let rows: Vec<Row> = [io, cpu]
+            .into_iter()
+            .flat_map(|w| [1, 2].map(|n| row(w, Executor::Pool, n, 4)))
+            .collect();
+        let tables = by_pool_size(&rows, &GoRows::default());
+        let text: Vec<(&str, String)> = tables.iter().map(|(h, t)| (*h, t.to_string())).collect();
+        let table = |last: &str| {
+            format!(
+                "| workers | ideal jobs/s | day3 Pool |\n\
+                 |---:|---:|---:|\n\
+                 | 1 | 1.0 k | 500.0 · 50% · 1.00 |\n\
+                 | 2 | 1.0 k | 500.0 · 50% · 1.00{last} |\n"
+            )
+        };
+        assert_eq!(
+            text,
+            [
+                (io.title(), table("")),
+                // One core busy of two: spinning workers that did not overlap are flagged.
+                (cpu.title(), table(" ⚠ threads did not overlap: rerun")),
+            ]
+        );
+    }
+
+    #[test]
     fn a_missing_go_row_is_an_error_not_a_blank() {
-        let rows = [row(
-            Workload::Io(Duration::from_millis(1)),
-            Executor::Pool,
-            1,
-            4,
-        )];
-        by_pool_size(&rows, &GoRows::default());
+        crate::watchdog::within(
+            "a_missing_go_row_is_an_error_not_a_blank",
+            Duration::from_secs(120),
+            || {
+                // The Go pool measured at 2 goroutines only; the Rust row is at 1 worker.
+                let go = GoRows::from_output("io\t2\t4\t1000000\t10000\n").expect("a Go row");
+                let rows = [row(
+                    Workload::Io(Duration::from_millis(1)),
+                    Executor::Pool,
+                    1,
+                    4,
+                )];
+                let panic = std::panic::catch_unwind(|| by_pool_size(&rows, &go))
+                    .expect_err("a Go row went missing without a panic");
+                let message = panic.downcast_ref::<String>().map_or("", String::as_str);
+                assert_eq!(message, "go/bench printed no row \"io\" on 1 goroutine(s)");
+            },
+        );
     }
 }

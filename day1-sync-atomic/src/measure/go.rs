@@ -177,6 +177,18 @@ impl GoRows {
         }
     }
 
+    /// Rows from a Go program's output (see [`parse`]), as if it had just run: for tables
+    /// tested without Go installed.
+    ///
+    /// # Errors
+    /// As [`parse`].
+    pub fn from_output(stdout: &str) -> Result<Self, String> {
+        Ok(GoRows {
+            rows: parse(stdout)?,
+            skipped: None,
+        })
+    }
+
     /// The row of `case` on `threads` goroutines.
     pub fn get(&self, case: &str, threads: usize) -> Option<&GoRow> {
         self.rows
@@ -218,6 +230,21 @@ impl GoRows {
         self.skipped.as_deref()
     }
 
+    /// The sample of `case` on `threads` goroutines for a Go cell beside a Rust row of `ops`
+    /// operations: [`GoRows::expect`]'s row, checked to have done the same work.
+    ///
+    /// # Panics
+    /// As [`GoRows::expect`], and when the Go row ran another number of operations.
+    pub fn sample(&self, case: &str, threads: usize, ops: u64) -> Option<Sample> {
+        let row = self.expect(case, threads)?;
+        assert_eq!(
+            row.ops, ops,
+            "go/bench: {case:?} on {threads} goroutine(s) ran {} operations, the Rust row {ops}",
+            row.ops
+        );
+        Some(row.sample)
+    }
+
     /// What to print right under a table: a blank line (so Markdown does not read the note as a
     /// row) and `Go rows SKIPPED: <why>.`, or nothing when the rows ran.
     pub fn note(&self) -> String {
@@ -246,12 +273,11 @@ mod tests {
 
     #[test]
     fn a_go_cell_is_its_row_none_when_skipped_and_a_missing_row_panics() {
-        let ran = GoRows {
-            rows: parse("a\t2\t10\t100\t100\n").expect("a row"),
-            skipped: None,
-        };
+        let ran = GoRows::from_output("a\t2\t10\t100\t100\n").expect("a row");
         assert!(ran.asked());
         assert_eq!(ran.expect("a", 2).map(|r| r.ops), Some(10));
+        assert_eq!(ran.sample("a", 2, 10).map(|s| s.wall.as_nanos()), Some(100));
+        assert!(std::panic::catch_unwind(|| ran.sample("a", 2, 11)).is_err());
         assert!(std::panic::catch_unwind(|| ran.expect("a", 4)).is_err());
         let skipped = GoRows {
             rows: Vec::new(),

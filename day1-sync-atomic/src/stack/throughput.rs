@@ -13,8 +13,7 @@ use std::sync::Mutex;
 use crate::measure::go::GoRows;
 use crate::measure::{Sample, Table, median, parallel, si};
 use crate::read_heavy::{
-    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, go_sample, least_busy_cell, list, rate_cell,
-    ratio_cell,
+    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, least_busy_cell, list, rate_cell, ratio_cell,
 };
 use crate::stack::Stack;
 
@@ -215,7 +214,7 @@ pub fn stack_table(rows: &[StackRow], go: &GoRows) -> Table {
                 .find(|r| r.kind == kind)
                 .map(|r| r.median.per_second(rounds))
         };
-        let treiber_go = go_sample(go, GO_STACK.0, threads, rounds);
+        let treiber_go = go.sample(GO_STACK.0, threads, rounds);
         let go_rate = treiber_go.map(|s| s.per_second(rounds));
         table.row(
             Line::new(go)
