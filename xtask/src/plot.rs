@@ -458,12 +458,9 @@ pub(crate) const SPECS: &[Spec] = &[
         "pool-size",
         "Day 3: throughput by pool size",
         Kind::Lines,
-        &[
-            Form::long("workers", "executor", "jobs/s"),
-            Form::pivot("workers", "", &["jobs/s"]),
-        ],
+        &[Form::pivot("workers", "", &["jobs/s"])],
     )
-    .under(&["Throughput by pool size", "Sleeping jobs", "Spinning jobs"])
+    .under(&["Sleeping jobs", "Spinning jobs"])
     .split_by("jobs")
     .reference("ideal jobs/s", "ideal")
     .axes("workers (pool size)", "jobs per second (higher is better)"),
@@ -1302,24 +1299,6 @@ mod tests {
 | `CancellationToken::is_cancelled()` | 22 | 45.72 M | — | — | — |
 ";
 
-    /// Day 3's throughput table as measured, cut to two executors.
-    const DAY3: &str = "\
-### Throughput by pool size
-
-2 cores; I/O job = sleep 5ms (really 5.14 ms), 64 jobs a batch.
-
-| jobs | executor | workers | jobs/s | ideal jobs/s | efficiency | cores busy |
-|---:|---:|---:|---:|---:|---:|---:|
-| I/O (sleep) | day3 Pool | 1 | 193.5 | 194.6 | 99% | 0.01 |
-| I/O (sleep) | day3 Pool | 2 | 388.9 | 389.1 | 100% | 0.02 |
-| I/O (sleep) | rayon ThreadPool | 1 | 195.7 | 194.6 | 101% | 0.01 |
-| I/O (sleep) | rayon ThreadPool | 2 | 391.3 | 389.1 | 101% | 0.01 |
-| CPU (spin) | day3 Pool | 1 | 968.6 | 950.6 | 102% | 1.02 |
-| CPU (spin) | day3 Pool | 2 | 1.9 k | 1.9 k | 99% | 1.98 |
-| CPU (spin) | rayon ThreadPool | 1 | 989.3 | 950.6 | 104% | 1.00 |
-| CPU (spin) | rayon ThreadPool | 2 | 1.9 k | 1.9 k | 102% | 1.98 |
-";
-
     /// Day 3's throughput tables pivoted, one per workload, with the Go pool's column; each
     /// cell `jobs/s · efficiency · cores busy`.
     const DAY3_PIVOTED: &str = "\
@@ -1364,8 +1343,8 @@ Median of 5 runs, each a child process; 2 cores.
 | generated, 40 MB, 1 file | sequential (baseline) | 271 | 155 | 155 | 1.00 | 4.5 | – |
 | generated, 40 MB, 1 file | day5-wordcount --jobs 1 | 321 | 131 | 130 | 0.99 | 4.8 | 0.00 |
 | generated, 40 MB, 1 file | day5-wordcount --jobs 2 | 567 | 74 | 137 | 1.86 | 6.5 | 1.83 |
-| generated, 40 MB, 1 file | Go wordcount -jobs 1 | 250 | 160 | 160 | 1.00 | 9.0 | – |
-| generated, 40 MB, 1 file | Go wordcount -jobs 2 | 420 | 95 | 170 | 1.80 | 11.0 | – |
+| generated, 40 MB, 1 file | go/wc -jobs 1 | 250 | 160 | 160 | 1.00 | 9.0 | – |
+| generated, 40 MB, 1 file | go/wc -jobs 2 | 420 | 95 | 170 | 1.80 | 11.0 | – |
 ";
 
     /// What a test reads back from a chart's SVG.
@@ -1512,28 +1491,6 @@ Median of 5 runs, each a child process; 2 cores.
     }
 
     #[test]
-    fn the_pool_chart_splits_sleeping_from_spinning_with_the_ideal_line() {
-        let (_dir, drawn) = draw_one("day3-worker-pool", DAY3);
-        let titles: Vec<&str> = drawn.charts.iter().map(|c| c.title.as_str()).collect();
-        assert_eq!(
-            titles,
-            [
-                "Day 3: throughput by pool size — I/O (sleep)",
-                "Day 3: throughput by pool size — CPU (spin)"
-            ]
-        );
-        for chart in &drawn.charts {
-            assert_eq!(chart.series, ["day3 Pool", "rayon ThreadPool", "ideal"]);
-            check_lines(chart);
-        }
-        assert!(
-            drawn.charts[1]
-                .file
-                .ends_with("day3-worker-pool-pool-size-cpu-spin.svg")
-        );
-    }
-
-    #[test]
     fn pivoted_pool_tables_give_one_chart_per_heading() {
         let (_dir, drawn) = draw_one("day3-worker-pool", DAY3_PIVOTED);
         let stems: Vec<String> = drawn
@@ -1604,7 +1561,7 @@ Median of 5 runs, each a child process; 2 cores.
             chart.series,
             [
                 "day5-wordcount",
-                "Go wordcount",
+                "go/wc",
                 "naive (baseline)",
                 "sequential (baseline)"
             ]
