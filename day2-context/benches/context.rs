@@ -1,5 +1,5 @@
-//! Criterion benchmarks: the cost of deriving and cancelling a context, next to tokio-util's
-//! `CancellationToken`. `cargo bench -p day2-context`.
+//! Criterion benchmarks: the cost of deriving and cancelling a context (and of binding a value),
+//! next to tokio-util's `CancellationToken`. `cargo bench -p day2-context`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -30,6 +30,10 @@ fn derive_and_cancel(c: &mut Criterion) {
             cancel.cancel();
             ctx
         });
+    });
+    // No cancel: a value link has no scope of its own (Go's `valueCtx`); the link is dropped.
+    group.bench_function("with_value", |b| {
+        b.iter(|| Context::with_value::<RequestId>(&parent, 1));
     });
     group.bench_function("token_child_token", |b| {
         b.iter(|| {

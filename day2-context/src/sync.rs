@@ -1,9 +1,10 @@
 //! The loom shim: the cancel tree's locks come from here, so `--cfg loom` model-checks the same code
 //! that ships.
 //!
-//! Only the types the cancel-tree protocol synchronises through are shimmed. `Arc`/`Weak` stay std in
-//! both builds (reference counts are not part of the protocol), and the timer thread and the
-//! crossbeam `done()` channel are outside the models (see `context/mod.rs`).
+//! Only the types the cancel-tree protocol synchronises through are shimmed. Reference counts stay
+//! std in both builds (`Arc`/`Weak`, a link's `Shared` count, the per-thread live-scope counters:
+//! they are not part of the protocol), and the timer thread and the crossbeam `done()` channel are
+//! outside the models (see `context/mod.rs`).
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::AtomicU8;

@@ -62,8 +62,10 @@ const PANICKING: Duration = Duration::from_secs(60);
 #[test]
 fn a_panicking_waker_leaves_the_timer_running_and_the_other_wakers_woken() {
     bounded(PANICKING * 2, || {
+        // Both wakers must be registered before the deadline: far more than two polls take, even
+        // under Miri's virtual clock with other tests running beside this one.
         let (ctx, _cancel) =
-            Context::with_timeout(&Context::background(), Duration::from_millis(20));
+            Context::with_timeout(&Context::background(), Duration::from_millis(500));
         let (_waiting, woken) = a_panicking_and_a_reporting_waiter(&ctx);
 
         // The timer thread fires the deadline and wakes both, in either order.

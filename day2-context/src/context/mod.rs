@@ -1,11 +1,14 @@
 //! `Context`: Go's `context.Context` for threads and async code alike.
 //!
-//! A `Context` is an `Arc` around one immutable link of a chain (background → scopes and values),
-//! so cloning is a reference-count increment and handing `&Context` down a call chain costs nothing.
+//! A `Context` is a counted pointer (`shared.rs`: an `Arc` without weak references) to one
+//! immutable link of a chain (background → scopes and values), so cloning is a reference-count
+//! increment and handing `&Context` down a call chain costs nothing. A link holds its parent's link;
+//! a `with_value` link is one allocation with its value in it, like Go's `valueCtx`.
 //! Cancellation lives in *scopes* (`node.rs`), one per `with_cancel` / `with_timeout` /
-//! `with_deadline`; a `with_value` link shares its parent's scope. Scopes form a tree: a parent owns
-//! its live children (strong), a child knows its parent weakly, the shared timer (`timer.rs`) knows
-//! a scope weakly.
+//! `with_deadline`, owned by its link; a `with_value` link borrows its parent's scope. Scopes form a
+//! tree: a parent owns its live children (strong); a child reaches its parent through its link
+//! (which holds the parent's), or, for the timer's cancel of a scope with a deadline of its own,
+//! weakly; the shared timer (`timer.rs`) knows a scope weakly.
 //!
 //! # Invariants
 //!
@@ -50,16 +53,19 @@
 //! deadlines in the future are not modelled (the timer thread is a real thread).
 
 mod cancelled;
+mod live;
 mod node;
+mod shared;
 mod timer;
 
 use std::any::{Any, TypeId};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 pub use cancelled::Cancelled;
-use node::Node;
+use node::{Node, ScopeRef};
+use shared::{Counted, Shared};
 
 /// The uninhabited message type of [`Context::done`]: nothing is ever sent, the channel only
 /// disconnects. Go's `<-chan struct{}` that is only ever closed.
@@ -106,40 +112,50 @@ pub trait Key: 'static {
 /// Go's `context.Context`: a cancellation signal, an optional deadline and request-scoped values,
 /// passed explicitly (`&Context`) down a call chain.
 ///
-/// Cloning is cheap (an `Arc`); a clone is the same context. Queries never block; waiting is
-/// [`done`](Context::done) (for `crossbeam_channel::select!`), [`wait_timeout`](Context::wait_timeout)
-/// (a blocking thread) or [`cancelled`](Context::cancelled) (a future).
+/// Cloning is cheap (one reference-count increment); a clone is the same context. Queries never
+/// block; waiting is [`done`](Context::done) (for `crossbeam_channel::select!`),
+/// [`wait_timeout`](Context::wait_timeout) (a blocking thread) or [`cancelled`](Context::cancelled)
+/// (a future).
 #[derive(Clone)]
 pub struct Context {
-    inner: Arc<Inner>,
+    inner: Shared<Link>,
 }
 
-struct Inner {
+/// A link as `Context` holds it: the bound value's type erased.
+type Link = Inner<dyn Any + Send + Sync>;
+
+/// One link of a chain, in one allocation with its count (`Shared`) and, for `with_value`, its
+/// value (`V`); the other links hold `()` there.
+struct Inner<V: ?Sized> {
+    /// The count of `Shared` handles to this link: its `Context`s and `CancelHandle`s.
+    count: AtomicUsize,
     /// The link this one was derived from; `None` only for `background()`.
     parent: Option<Context>,
     /// The nearest cancel scope: our own for `with_cancel`/`with_timeout`/`with_deadline`, the
-    /// parent's for `with_value`, `None` (never done) under a bare `background()`.
-    scope: Option<Arc<Node>>,
+    /// parent's (borrowed) for `with_value`, none (never done) under a bare `background()`.
+    scope: ScopeRef,
     deadline: Option<Instant>,
-    value: Option<Binding>,
-}
-
-struct Binding {
-    key: TypeId,
+    /// The `TypeId` of the key `value` is bound to; `None` on a link that binds nothing (`value`
+    /// is `()` there).
+    key: Option<TypeId>,
+    /// The key's type name, for `Debug`.
     key_name: &'static str,
-    value: Box<dyn Any + Send + Sync>,
+    value: V,
 }
 
-impl Drop for Inner {
+impl<V: ?Sized> Counted for Inner<V> {
+    fn count(&self) -> &AtomicUsize {
+        &self.count
+    }
+}
+
+impl<V: ?Sized> Drop for Inner<V> {
     /// Unlinks the chain iteratively, so dropping a context at the end of a very long chain cannot
-    /// overflow the stack through nested `Arc` drops.
+    /// overflow the stack through nested drops.
     fn drop(&mut self) {
         let mut next = self.parent.take();
         while let Some(ctx) = next {
-            next = match Arc::try_unwrap(ctx.inner) {
-                Ok(mut inner) => inner.parent.take(),
-                Err(_) => None,
-            };
+            next = Shared::into_inner_with(ctx.inner, |inner| inner.parent.take()).flatten();
         }
     }
 }
@@ -149,17 +165,37 @@ impl Drop for Inner {
 /// Go's `CancelFunc`. Calling [`cancel`](CancelHandle::cancel) more than once is harmless. Dropping
 /// the handle does **not** cancel: like Go, a scope that is never cancelled stays registered with
 /// its parent until the parent is done, so call `cancel` when the work is finished (Go's `defer
-/// cancel()`).
+/// cancel()`). Like Go's `CancelFunc`, which holds its context, a handle keeps its context's chain
+/// (and the values bound on it) alive.
 #[derive(Clone)]
 pub struct CancelHandle {
-    scope: Arc<Node>,
+    /// The context's link, which owns the scope and holds the parent's link, whose scope this one
+    /// is registered with.
+    link: Shared<Link>,
 }
+
+// A handle only cancels: it never hands out the bound values its link keeps alive (the only part
+// of a link without these traits), so a panic cannot leave it observing broken state.
+impl std::panic::UnwindSafe for CancelHandle {}
+impl std::panic::RefUnwindSafe for CancelHandle {}
 
 impl CancelHandle {
     /// Cancels the context with [`ContextError::Canceled`] unless it is already done, and every
     /// descendant with it; when this returns they are all done. Never touches the parent.
     pub fn cancel(&self) {
-        self.scope.cancel(ContextError::Canceled);
+        let link = &self.link;
+        let ScopeRef::Own(scope) = &link.scope else {
+            unreachable!("a CancelHandle is made only by `derive_scope`, whose link owns its scope")
+        };
+        match &link.parent {
+            Some(parent) => {
+                parent
+                    .inner
+                    .scope
+                    .with_arc(|registry| scope.cancel(ContextError::Canceled, registry));
+            }
+            None => scope.cancel(ContextError::Canceled, None),
+        }
     }
 }
 
@@ -185,7 +221,7 @@ impl Drop for CancelGuard {
 impl fmt::Debug for CancelHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CancelHandle")
-            .field("err", &self.scope.err())
+            .field("err", &self.link.scope.get().and_then(Node::err))
             .finish()
     }
 }
@@ -193,14 +229,22 @@ impl fmt::Debug for CancelHandle {
 impl Context {
     /// Go's `context.Background()`: never done, no deadline, no values — the root of every tree.
     pub fn background() -> Context {
-        Context {
-            inner: Arc::new(Inner {
-                parent: None,
-                scope: None,
-                deadline: None,
-                value: None,
-            }),
-        }
+        let [ctx] = Context::link(Inner {
+            count: AtomicUsize::new(0),
+            parent: None,
+            scope: ScopeRef::None,
+            deadline: None,
+            key: None,
+            key_name: "",
+            value: (),
+        });
+        ctx
+    }
+
+    /// `N` handles to a new link holding `inner`.
+    fn link<V: Any + Send + Sync, const N: usize>(inner: Inner<V>) -> [Context; N] {
+        let boxed: Box<Link> = Box::new(inner);
+        Shared::new(boxed).map(|inner| Context { inner })
     }
 
     /// Go's `context.WithCancel`: a child that is done when `handle.cancel()` is called or when
@@ -237,16 +281,18 @@ impl Context {
         timer: Option<Instant>,
         deadline: Option<Instant>,
     ) -> (Context, CancelHandle) {
-        let scope = Node::new_child(self.inner.scope.as_ref(), timer);
-        let ctx = Context {
-            inner: Arc::new(Inner {
-                parent: Some(self.clone()),
-                scope: Some(Arc::clone(&scope)),
-                deadline,
-                value: None,
-            }),
-        };
-        (ctx, CancelHandle { scope })
+        let scope = Node::new_child(&self.inner.scope, timer);
+        // One allocation, two handles: the context and its cancel handle.
+        let [ctx, handle] = Context::link(Inner {
+            count: AtomicUsize::new(0),
+            parent: Some(self.clone()),
+            scope: ScopeRef::Own(scope),
+            deadline,
+            key: None,
+            key_name: "",
+            value: (),
+        });
+        (ctx, CancelHandle { link: handle.inner })
     }
 
     /// Go's `context.WithValue`, with a typed key: a child carrying `value` under `K`. The child
@@ -257,23 +303,22 @@ impl Context {
     /// span), not for optional parameters and not for mutable state: see
     /// `values::anti_pattern` for what goes wrong.
     pub fn with_value<K: Key>(parent: &Context, value: K::Value) -> Context {
-        Context {
-            inner: Arc::new(Inner {
-                parent: Some(parent.clone()),
-                scope: parent.inner.scope.clone(),
-                deadline: parent.inner.deadline,
-                value: Some(Binding {
-                    key: TypeId::of::<K>(),
-                    key_name: std::any::type_name::<K>(),
-                    value: Box::new(value),
-                }),
-            }),
-        }
+        // One allocation: the link with the value in it. Like Go's `valueCtx`, no scope of its own.
+        let [ctx] = Context::link(Inner {
+            count: AtomicUsize::new(0),
+            parent: Some(parent.clone()),
+            scope: parent.inner.scope.borrow(),
+            deadline: parent.inner.deadline,
+            key: Some(TypeId::of::<K>()),
+            key_name: std::any::type_name::<K>(),
+            value,
+        });
+        ctx
     }
 
     /// Go's `ctx.Err()`: `None` while live, then the first error, forever.
     pub fn err(&self) -> Option<ContextError> {
-        self.inner.scope.as_ref().and_then(|scope| scope.err())
+        self.inner.scope.get().and_then(Node::err)
     }
 
     /// `self.err().is_some()`: one atomic load, cheap enough to check between chunks of work.
@@ -291,10 +336,8 @@ impl Context {
         // lab:begin day2/value-lookup
         let mut link = Some(self);
         while let Some(ctx) = link {
-            if let Some(binding) = &ctx.inner.value
-                && binding.key == TypeId::of::<K>()
-            {
-                return binding.value.downcast_ref();
+            if ctx.inner.key == Some(TypeId::of::<K>()) {
+                return ctx.inner.value.downcast_ref();
             }
             link = ctx.inner.parent.as_ref();
         }
@@ -319,7 +362,7 @@ impl Context {
     pub fn done(&self) -> &crossbeam_channel::Receiver<Never> {
         static NEVER: std::sync::OnceLock<crossbeam_channel::Receiver<Never>> =
             std::sync::OnceLock::new();
-        match &self.inner.scope {
+        match self.inner.scope.get() {
             Some(scope) => scope.done(),
             None => NEVER.get_or_init(crossbeam_channel::never),
         }
@@ -328,7 +371,7 @@ impl Context {
     /// Blocks the calling thread until the context is done (returning its error) or `timeout`
     /// has passed (returning `None`). `Duration::MAX` waits for as long as it takes.
     pub fn wait_timeout(&self, timeout: Duration) -> Option<ContextError> {
-        match &self.inner.scope {
+        match self.inner.scope.get() {
             Some(scope) => scope.wait_timeout(timeout),
             None => {
                 std::thread::sleep(timeout);
@@ -340,16 +383,13 @@ impl Context {
     /// A future that completes with the error once the context is done — for `tokio::select!`.
     /// See [`Cancelled`] for its cancellation safety.
     pub fn cancelled(&self) -> Cancelled {
-        Cancelled::new(self.inner.scope.clone())
+        Cancelled::new(self.inner.scope.to_arc())
     }
 
     /// How many live child scopes are registered directly under this context's scope.
     #[doc(hidden)]
     pub fn child_scopes(&self) -> usize {
-        self.inner
-            .scope
-            .as_ref()
-            .map_or(0, |scope| scope.children_len())
+        self.inner.scope.get().map_or(0, Node::children_len)
     }
 }
 
@@ -358,8 +398,8 @@ impl fmt::Debug for Context {
         let mut keys = Vec::new();
         let mut link = Some(self);
         while let Some(ctx) = link {
-            if let Some(binding) = &ctx.inner.value {
-                keys.push(binding.key_name);
+            if ctx.inner.key.is_some() {
+                keys.push(ctx.inner.key_name);
             }
             link = ctx.inner.parent.as_ref();
         }
@@ -374,12 +414,10 @@ impl fmt::Debug for Context {
 /// Counters for tests and measurements; not part of the API.
 #[doc(hidden)]
 pub mod introspect {
-    use std::sync::atomic::Ordering::Relaxed;
-
-    /// Cancel scopes currently allocated in the process.
+    /// Cancel scopes currently allocated in the process. Exact once the threads that made and
+    /// dropped them have been joined.
     pub fn live_scopes() -> usize {
-        // Relaxed: a statistic; callers read it after joining the threads that changed it.
-        super::node::LIVE_SCOPES.load(Relaxed)
+        super::live::scopes()
     }
 
     /// Deadlines waiting in the shared timer.

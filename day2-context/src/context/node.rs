@@ -2,22 +2,21 @@
 //! `with_deadline`. The invariants and the lock order are stated once, in `context/mod.rs`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::AtomicUsize;
+use std::ptr::NonNull;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::{Arc, PoisonError, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use super::{ContextError, timer};
+use super::{ContextError, live, timer};
 use crate::sync::{AtomicU8, Condvar, Mutex, MutexGuard};
 
 const LIVE: u8 = 0;
 const CANCELED: u8 = 1;
 const DEADLINE_EXCEEDED: u8 = 2;
-
-/// Scopes currently allocated, for the leak test (`introspect::live_scopes`).
-pub(crate) static LIVE_SCOPES: AtomicUsize = AtomicUsize::new(0);
 
 fn encode(err: ContextError) -> u8 {
     match err {
@@ -34,8 +33,97 @@ fn decode(code: u8) -> Option<ContextError> {
     }
 }
 
-/// A cancel scope. Shared by its `Context`s, its `CancelHandle`s, its parent's child set (strong)
-/// and the timer (weak).
+/// A link's nearest cancel scope.
+pub(crate) enum ScopeRef {
+    /// Under a bare `background()`: never done.
+    None,
+    /// A `with_cancel` / `with_timeout` / `with_deadline` link's own scope.
+    Own(Arc<Node>),
+    /// A `with_value` link's: its parent's scope, borrowed. The pointer is the `Arc` pointer of an
+    /// ancestor link's `Own` scope, and a link holds its parent (so every ancestor) for as long as
+    /// it lives, so the scope outlives the link: it is as good as a `&Node` for the link's life.
+    Borrowed(NonNull<Node>),
+}
+
+// SAFETY: `Own` is an `Arc<Node>`, and `Borrowed` stands for a `&Node` valid for as long as the
+// `ScopeRef` (see the variant); `Node` is `Send + Sync`, so both may move and be shared between
+// threads like `Arc<Node>` and `&Node`.
+unsafe impl Send for ScopeRef {}
+// SAFETY: see `Send`.
+unsafe impl Sync for ScopeRef {}
+
+impl ScopeRef {
+    /// The scope, if any.
+    pub(crate) fn get(&self) -> Option<&Node> {
+        match self {
+            ScopeRef::None => None,
+            ScopeRef::Own(scope) => Some(scope),
+            // SAFETY: the scope outlives this link (see `Borrowed`), so outlives `&self`.
+            ScopeRef::Borrowed(scope) => Some(unsafe { scope.as_ref() }),
+        }
+    }
+
+    /// The same scope, borrowed, for a link derived from this one by `with_value`.
+    pub(crate) fn borrow(&self) -> ScopeRef {
+        match self {
+            ScopeRef::None => ScopeRef::None,
+            ScopeRef::Own(scope) => ScopeRef::Borrowed(NonNull::from(&**scope)),
+            ScopeRef::Borrowed(scope) => ScopeRef::Borrowed(*scope),
+        }
+    }
+
+    /// Calls `f` with the scope's `Arc` (the scope's owner's, not a clone), or with `None`.
+    pub(crate) fn with_arc<R>(&self, f: impl FnOnce(Option<&Arc<Node>>) -> R) -> R {
+        match self {
+            ScopeRef::None => f(None),
+            ScopeRef::Own(scope) => f(Some(scope)),
+            ScopeRef::Borrowed(scope) => {
+                // SAFETY: the pointer came from `Arc::as_ptr` of the owning link's `Arc` (see
+                // `borrow`), which outlives `&self`. `ManuallyDrop`: this is a view of the owner's
+                // count, not a count of its own, so it must never be dropped.
+                let scope = ManuallyDrop::new(unsafe { Arc::from_raw(scope.as_ptr()) });
+                f(Some(&scope))
+            }
+        }
+    }
+
+    /// A counted reference to the scope, if any.
+    pub(crate) fn to_arc(&self) -> Option<Arc<Node>> {
+        self.with_arc(|scope| scope.cloned())
+    }
+}
+
+/// The hasher of the scope's maps, whose keys are addresses and counters: unique, never chosen
+/// by an adversary, so SipHash's protection is not needed. A multiply spreads the key's bits
+/// upwards and the high half is folded back down (addresses' low bits are all zero).
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let product = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = product ^ (product >> 32);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
+/// A cancel scope. Shared by its link (`Context`s and `CancelHandle`s hold the link), its
+/// parent's child set (strong), `Cancelled` futures, and the timer (weak).
 pub(crate) struct Node {
     /// `LIVE`, `CANCELED` or `DEADLINE_EXCEEDED`; written once, under `state`'s lock (invariant 1),
     /// read without it.
@@ -43,8 +131,10 @@ pub(crate) struct Node {
     state: Mutex<State>,
     /// Blocked `wait_timeout` callers sleep here, on `state`'s lock.
     blocked: Condvar,
-    /// The scope this one registered with. Weak: parents own children, never the reverse, so an
-    /// abandoned subtree does not keep its ancestors alive.
+    /// The scope this one registered with, kept only by a scope with a timer of its own: the timer
+    /// cancels it with nothing else in hand. (A `CancelHandle` finds the parent through its link.)
+    /// Weak: parents own children, never the reverse, so an abandoned subtree does not keep its
+    /// ancestors alive.
     parent: Option<Weak<Node>>,
     /// Created on the first `done()` call, as Go creates its done channel lazily.
     #[cfg(not(loom))]
@@ -54,9 +144,9 @@ pub(crate) struct Node {
 #[derive(Default)]
 struct State {
     /// Live children, keyed by their address (unique while they are in the map, which owns them).
-    children: HashMap<usize, Arc<Node>>,
+    children: Map<usize, Arc<Node>>,
     /// Pending `Cancelled` futures, keyed by a per-scope counter.
-    wakers: HashMap<u64, Waker>,
+    wakers: Map<u64, Waker>,
     next_waker: u64,
     /// Threads blocked in `wait_timeout`; `cancel` notifies the condvar only when this is non-zero.
     blocked: usize,
@@ -78,21 +168,20 @@ struct Fired {
 }
 
 impl Node {
-    /// A new scope under `parent` (`None`: under `background()`), with its own timer if `deadline`
+    /// A new scope under `parent` (none: under `background()`), with its own timer if `deadline`
     /// is given. A child of a done parent is born done with the parent's error (invariant 4).
-    pub(crate) fn new_child(parent: Option<&Arc<Node>>, deadline: Option<Instant>) -> Arc<Node> {
+    pub(crate) fn new_child(parent: &ScopeRef, deadline: Option<Instant>) -> Arc<Node> {
         // lab:begin day2/child-registration
         let node = Arc::new(Node {
             err: AtomicU8::new(LIVE),
             state: Mutex::new(State::default()),
             blocked: Condvar::new(),
-            parent: parent.map(Arc::downgrade),
+            parent: deadline.and_then(|_| parent.with_arc(|p| p.map(Arc::downgrade))),
             #[cfg(not(loom))]
             done_rx: std::sync::OnceLock::new(),
         });
-        // Relaxed: a statistic, read only by the leak test after its threads are joined.
-        LIVE_SCOPES.fetch_add(1, Relaxed);
-        if let Some(parent) = parent {
+        live::add(1);
+        if let Some(parent) = parent.get() {
             let mut parent_state = parent.lock();
             match parent.err() {
                 // Relaxed: `node` is not shared yet; handing it to another thread synchronises.
@@ -103,7 +192,7 @@ impl Node {
             }
         }
         if let Some(deadline) = deadline {
-            node.arm(deadline);
+            parent.with_arc(|parent| node.arm(deadline, parent));
         }
         node
         // lab:end day2/child-registration
@@ -120,10 +209,11 @@ impl Node {
         std::ptr::from_ref(self).addr()
     }
 
-    /// Registers the deadline with the shared timer, or cancels at once if it has already passed.
-    fn arm(self: &Arc<Self>, deadline: Instant) {
+    /// Registers the deadline with the shared timer, or cancels at once if it has already passed
+    /// (`parent`: the scope this one registered with).
+    fn arm(self: &Arc<Self>, deadline: Instant, parent: Option<&Arc<Node>>) {
         if deadline <= Instant::now() {
-            self.cancel(ContextError::DeadlineExceeded);
+            self.cancel(ContextError::DeadlineExceeded, parent);
             return;
         }
         let mut state = self.lock();
@@ -142,12 +232,19 @@ impl Node {
         decode(self.err.load(Acquire))
     }
 
+    /// The timer's cancel: this scope's own deadline has passed.
+    pub(crate) fn expire(self: &Arc<Self>) {
+        let parent = self.parent.as_ref().and_then(Weak::upgrade);
+        self.cancel(ContextError::DeadlineExceeded, parent.as_ref());
+    }
+
     /// Cancels this scope and its whole subtree with `err` (ignored if already done), removes it
-    /// from its parent, and returns only once every descendant is done (invariant 2).
+    /// from `parent` (the scope it registered with), and returns only once every descendant is
+    /// done (invariant 2).
     ///
     /// The walk is a loop over a work list, not a recursion, so a chain of any depth costs constant
     /// stack: it holds our own lock throughout and one descendant's lock at a time.
-    pub(crate) fn cancel(self: &Arc<Self>, err: ContextError) {
+    pub(crate) fn cancel(self: &Arc<Self>, err: ContextError, parent: Option<&Arc<Node>>) {
         // lab:begin day2/cancel-propagation
         let mut fired = Fired::default();
         {
@@ -165,22 +262,24 @@ impl Node {
                 return;
             }
             self.mark(&mut state, err, &mut fired);
-            let mut pending: Vec<Arc<Node>> = state.children.drain().map(|(_, c)| c).collect();
-            let root = Arc::downgrade(self);
-            while let Some(node) = pending.pop() {
-                // Lock order: our lock (an ancestor's) before the descendant's.
-                let mut node_state = node.lock();
-                // Relaxed: under the node's lock. Done already means a cancel of its own walked
-                // it (and released this lock only afterwards): its subtree is done.
-                if node.err.load(Relaxed) != LIVE {
-                    continue;
+            if !state.children.is_empty() {
+                let mut pending: Vec<Arc<Node>> = state.children.drain().map(|(_, c)| c).collect();
+                let root = Arc::downgrade(self);
+                while let Some(node) = pending.pop() {
+                    // Lock order: our lock (an ancestor's) before the descendant's.
+                    let mut node_state = node.lock();
+                    // Relaxed: under the node's lock. Done already means a cancel of its own
+                    // walked it (and released this lock only afterwards): its subtree is done.
+                    if node.err.load(Relaxed) != LIVE {
+                        continue;
+                    }
+                    node.mark(&mut node_state, err, &mut fired);
+                    node_state.cancelled_by = Some(Weak::clone(&root));
+                    pending.extend(node_state.children.drain().map(|(_, c)| c));
                 }
-                node.mark(&mut node_state, err, &mut fired);
-                node_state.cancelled_by = Some(Weak::clone(&root));
-                pending.extend(node_state.children.drain().map(|(_, c)| c));
             }
         }
-        if let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
+        if let Some(parent) = parent {
             // Not nested in our own lock: we released it above (lock order).
             let removed = parent.lock().children.remove(&self.key());
             drop(removed);
@@ -205,10 +304,14 @@ impl Node {
         if state.blocked > 0 {
             self.blocked.notify_all();
         }
-        fired
-            .wakers
-            .extend(state.wakers.drain().map(|(_, waker)| waker));
-        fired.timers.extend(state.timer.take());
+        if !state.wakers.is_empty() {
+            fired
+                .wakers
+                .extend(state.wakers.drain().map(|(_, waker)| waker));
+        }
+        if let Some(entry) = state.timer.take() {
+            fired.timers.push(entry);
+        }
     }
 
     /// Registers `waker` for a pending `Cancelled` future (`slot` holds its key), or returns the
@@ -342,12 +445,14 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        // Relaxed: see `new_child`.
-        LIVE_SCOPES.fetch_sub(1, Relaxed);
+        live::add(-1);
         // An abandoned, never-cancelled scope must not leave its timer entry behind.
         let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = state.timer.take() {
             timer::remove(entry);
+        }
+        if state.children.is_empty() {
+            return;
         }
         // Live children we own alone die with us. Their children are taken out first, into a work
         // list, so a never-cancelled chain of any depth drops in a loop, not a recursion.

@@ -18,7 +18,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 const SHORT: Duration = Duration::from_millis(20);
 
 fn scope(ctx: &Context) -> Arc<Node> {
-    ctx.inner.scope.clone().expect("a context with a scope")
+    ctx.inner.scope.to_arc().expect("a context with a scope")
 }
 
 struct CountingWaker(AtomicUsize);
@@ -87,7 +87,7 @@ fn parent_deadline_earlier_means_no_own_timer() {
     let (parent, _p) = Context::with_timeout(&Context::background(), Duration::from_secs(60));
     let (child, _c) = Context::with_timeout(&parent, Duration::from_secs(3600));
     assert_eq!(child.deadline(), parent.deadline());
-    let scope = child.inner.scope.clone().expect("scope");
+    let scope = child.inner.scope.to_arc().expect("scope");
     assert!(!scope.has_timer());
 }
 
@@ -99,7 +99,7 @@ fn cancelled_future_wakes_once_and_deregisters_on_drop() {
 
     let mut dropped = ctx.cancelled();
     assert_eq!(poll(&mut dropped, &waker), Poll::Pending);
-    let scope = ctx.inner.scope.clone().expect("scope");
+    let scope = ctx.inner.scope.to_arc().expect("scope");
     assert_eq!(scope.waker_count(), 1);
     drop(dropped);
     assert_eq!(scope.waker_count(), 0, "drop removes the waker");
@@ -151,7 +151,7 @@ fn duration_max_saturates() {
 fn past_deadline_is_done_at_once_without_a_timer() {
     let (ctx, _cancel) = Context::with_deadline(&Context::background(), Instant::now());
     assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
-    let scope = ctx.inner.scope.clone().expect("scope");
+    let scope = ctx.inner.scope.to_arc().expect("scope");
     assert!(!scope.has_timer());
 }
 
@@ -222,7 +222,7 @@ fn the_first_error_wins() {
     // Cancelled first: a deadline reaching the scope afterwards changes nothing.
     let (cancelled, cancel) = Context::with_timeout(&Context::background(), HOUR);
     cancel.cancel();
-    scope(&cancelled).cancel(ContextError::DeadlineExceeded);
+    scope(&cancelled).cancel(ContextError::DeadlineExceeded, None);
     assert_eq!(cancelled.err(), Some(ContextError::Canceled));
 }
 

@@ -15,7 +15,6 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::thread;
 use std::time::Instant;
 
-use super::ContextError;
 use super::node::{Node, drop_payload};
 
 /// A pending deadline's key in the timer's map; the sequence number breaks ties between equal
@@ -108,7 +107,7 @@ fn run() {
             // panics must not end this thread — every later deadline would be lost. The panic
             // hook has already reported it; the scope is done and every other waker was woken.
             let cancelled = panic::catch_unwind(AssertUnwindSafe(|| {
-                node.cancel(ContextError::DeadlineExceeded);
+                node.expire();
             }));
             if let Err(payload) = cancelled {
                 drop_payload(payload);
