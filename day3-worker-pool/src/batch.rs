@@ -1,9 +1,10 @@
 //! Batched submit: one job is a chunk of items, so the per-job dispatch cost is paid once a chunk.
 //!
-//! A job travels through two channels and wakes a thread; that costs a few hundred nanoseconds, six
-//! times a 50 ns job. Sending a thousand items per job spreads that cost over a thousand items, which
-//! is what rayon's `par_iter` does with its adaptive splitting. The work function still sees one item
-//! at a time; the context is checked between chunks, not inside one (a chunk is the job in hand).
+//! A job travels through the jobs queue and the results channel and may wake a thread; that costs
+//! about a hundred nanoseconds, twice a 50 ns job. Sending a thousand items per job spreads that
+//! cost over a thousand items, which is what rayon's `par_iter` does with its adaptive splitting.
+//! The work function still sees one item at a time; the context is checked between chunks, not
+//! inside one (a chunk is the job in hand).
 
 use std::ops::Range;
 

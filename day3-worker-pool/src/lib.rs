@@ -6,23 +6,23 @@
 //!
 //! | Go                                              | Rust, here                                           |
 //! |-------------------------------------------------|------------------------------------------------------|
-//! | `jobs := make(chan Job, n)`                     | the pool's `crossbeam_channel` jobs queue, fed by [`Pool::submit`] |
+//! | `jobs := make(chan Job, n)`                     | the pool's [`job_queue`] (what a Go channel is inside: buffers under locks), fed by [`Pool::submit`] / [`Pool::submit_all`] |
 //! | `for w := 0; w < n; w++ { go worker(jobs, results) }` | [`Pool::new`]`(&ctx, n, work)`: `n` named OS threads |
 //! | `results chan<- Result`                         | [`Pool::results`]: a `Receiver<`[`Outcome`]`>` in completion order |
-//! | `close(jobs)`                                   | [`Pool::close`] (dropping the last `Sender`)         |
+//! | `close(jobs)`                                   | [`Pool::close`] (idle workers wake, find the queue closed and exit) |
 //! | `wg.Wait(); close(results)`                     | the last worker drops the last results `Sender` ([`results_close`]) |
 //! | `sync.WaitGroup`                                | [`WaitGroup`] (clone = `Add(1)`, drop = `Done()`), or `crossbeam_utils::sync::WaitGroup` |
 //! | sort results by job ID after collecting         | [`Reorder`] / [`Pool::results_in_order`]: in order *as they arrive* |
 //! | `ctx, cancel := context.WithCancel(parent)`     | `Context::with_cancel(&parent)`; [`Pool::cancel`], [`Pool::shutdown`] |
 //! | `select { case <-ctx.Done(): … case j := <-jobs: … }` | the worker loop's `crossbeam_channel::select!` |
 //! | a panicking goroutine kills the program         | a panicking job becomes `Err(`[`JobPanicked`]`)`; the pool carries on |
-//! | `go test -race`                                 | ThreadSanitizer; `tests/loom_wait_group.rs` model-checks the WaitGroup |
+//! | `go test -race`                                 | ThreadSanitizer; loom model-checks the WaitGroup and the jobs queue (`tests/loom_*.rs`) |
 //!
 //! # Modules, by checklist item
 //!
 //! - *A fixed-size pool reading one shared jobs channel; each worker sends on a results channel;
-//!   graceful shutdown*: [`pool`] (the [`Pool`]), [`outcome`] (what comes out: [`Outcome`],
-//!   [`Account`]).
+//!   graceful shutdown*: [`pool`] (the [`Pool`]), [`job_queue`] (its jobs queue, model-checked by
+//!   `tests/loom_job_queue.rs`), [`outcome`] (what comes out: [`Outcome`], [`Account`]).
 //! - *Close `results` after all workers finish*: [`results_close`], two ways side by side —
 //!   [`results_close::r1_last_sender`] (what the pool uses) and [`results_close::r2_wait_group`] with
 //!   the hand-written [`wait_group`].
@@ -74,6 +74,7 @@
 pub mod batch;
 #[cfg(all(feature = "lab", not(loom)))]
 pub mod demo;
+pub mod job_queue;
 pub mod outcome;
 #[cfg(all(feature = "lab", not(loom)))]
 pub mod overhead;

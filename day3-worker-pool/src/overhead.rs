@@ -1,7 +1,7 @@
 //! The cost of dispatch: trivial jobs one at a time, and tiny (~50 ns) jobs in chunks.
 //!
-//! A job crosses two channels and may wake a sleeping thread, which costs far more than a 50 ns
-//! job. Comparing against rayon's `scope.spawn` (one boxed job per task) and the course's Go pool
+//! A job crosses the pool's jobs queue and its results channel and may wake a sleeping thread,
+//! which costs far more than a 50 ns job. Comparing against rayon's `scope.spawn` (one boxed job per task) and the course's Go pool
 //! (`go/bench`: the same two channel hops, between goroutines) shows what the pool pays per job;
 //! [`pool_batched`] shows how chunking amortises it until a million tiny jobs beat a sequential
 //! loop, in Rust and in Go. The criterion benches (`benches/dispatch.rs`) and
@@ -30,13 +30,30 @@ pub fn sequential(items: u64) -> u64 {
     (0..items).map(tiny_job).fold(0, u64::wrapping_add)
 }
 
-/// `jobs` trivial jobs (the work function returns its input), one job per submit, on `pool`;
+/// `jobs` trivial jobs (the work function returns its input), queued by one `submit_all`, on `pool`;
 /// returns the sum of the results. The pool stays open for the next call.
 pub fn pool_trivial(pool: &mut Pool<u64, u64>, jobs: u64) -> u64 {
     let submitted = pool.submit_all(0..jobs);
+    sum_results(pool, submitted.len())
+}
+
+/// [`pool_trivial`] with one [`Pool::submit`] per job, as Go's `for … { jobs <- job }` sends: the
+/// queue's lock is taken once per job.
+pub fn pool_trivial_each(pool: &mut Pool<u64, u64>, jobs: u64) -> u64 {
+    for job in 0..jobs {
+        pool.submit(job);
+    }
+    sum_results(
+        pool,
+        usize::try_from(jobs).expect("a job count that fits in memory"),
+    )
+}
+
+/// The sum of the next `n` results of `pool` (a panicked job counts 0).
+fn sum_results(pool: &Pool<u64, u64>, n: usize) -> u64 {
     pool.results()
         .iter()
-        .take(submitted.len())
+        .take(n)
         .map(|o| o.result.unwrap_or(0))
         .fold(0, u64::wrapping_add)
 }
@@ -113,9 +130,14 @@ fn times(base: Option<Sample>, sample: &Sample) -> String {
 pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Table {
     let mut pool = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
     let rayon = rayon_pool(threads);
-    let mut contenders: [(&str, Run<'_>); 2] = [
+    let mut pool_each = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
+    let mut contenders: [(&str, Run<'_>); 3] = [
         (
-            "day3 Pool, one submit per job",
+            "day3 Pool, `submit` per job",
+            Box::new(|| pool_trivial_each(&mut pool_each, jobs)),
+        ),
+        (
+            "day3 Pool, `submit_all` (64 jobs a lock)",
             Box::new(|| pool_trivial(&mut pool, jobs)),
         ),
         (
@@ -291,7 +313,7 @@ mod tests {
                 let go = go_rows();
                 let dispatch = dispatch_table(2, 100, 1, &go);
                 let tiny = tiny_jobs_table(2, 1000, 100, 1, &go);
-                assert_eq!(dispatch.len(), 3);
+                assert_eq!(dispatch.len(), 4);
                 assert_eq!(tiny.len(), 5);
                 let (dispatch, tiny) = (dispatch.to_string(), tiny.to_string());
                 assert!(dispatch.contains("| Go pool: jobs + results channels | 2 |"));

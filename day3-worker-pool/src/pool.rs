@@ -1,38 +1,53 @@
-//! The fixed-size worker pool: N threads, one shared jobs channel, one results channel.
+//! The fixed-size worker pool: N threads, one shared jobs queue, one results channel.
 //!
 //! ```text
-//!            submit()                         work(&ctx, job)
+//!            submit()                              work(&ctx, job)
 //!  caller ──(index, job)──▶ [ jobs ] ──▶ worker 0 ─┐
-//!                          (shared)  ──▶ worker 1 ─┼──Outcome──▶ [ results ] ──▶ caller
-//!                                    ──▶ worker … ─┘   (completion order)
+//!            ╰── bell ──╮  (shared)  ──▶ worker 1 ─┼──Outcome──▶ [ results ] ──▶ caller
+//!             (wakes an ╰─ idle ───▶ ──▶ worker … ─┘   (completion order)
+//!              idle worker)
 //! ```
+//!
+//! The jobs queue ([`JobQueue`]) is what a Go buffered channel is inside: buffers under a lock (two
+//! here, one per end), and a way to wake a receiver that found it empty (here a token on the
+//! `bell` channel, which a worker waits on in the same `select!` as the context's `done()`).
+//! Owning it lets [`Pool::submit_all`] queue a group of jobs under one lock, something a Go channel
+//! cannot do; each job is still taken on its own by whichever worker is free.
 //!
 //! Invariants, which the tests in `tests/pool.rs` and `tests/checklist.rs` check:
 //! 1. Exactly `size` threads are spawned in [`Pool::new`] and none after, so at most `size` jobs run
 //!    at once.
-//! 2. Every submitted job leaves the jobs channel exactly once, through one of three doors: a worker
+//! 2. Every submitted job leaves the jobs queue exactly once, through one of three doors: a worker
 //!    runs it (one [`Outcome`] on the results channel), a worker takes it after the context was
 //!    cancelled and hands it back unrun (the `returned` channel), or it is still queued when the pool
-//!    stops (drained from the pool's own `queued` receiver). The [`Account`] collects the last two.
+//!    stops (taken from the queue by [`Pool::shutdown`] or [`Pool::finish`]). The [`Account`]
+//!    collects the last two.
 //! 3. The results channel closes exactly when the last worker exits, because each worker owns one
 //!    clone of its `Sender` and the pool keeps none: the "last `Sender` dropped" way, see
 //!    [`results_close`](crate::results_close) for why this pool does not need a WaitGroup.
 //! 4. After the context is done, a worker finishes the job in hand and starts no other.
+//! 5. No lost wake-up: a worker that finds the queue empty and open is counted idle under the
+//!    queue's tail lock before it waits; a submit that queues `n` jobs, under the same lock, takes
+//!    `min(n, idle)` of those workers off the count and sends each a token on the bell (see
+//!    [`job_queue`](crate::job_queue), invariant 3, and its loom model). A token sent before its
+//!    worker started waiting stays in the bell channel until it does. Closing marks the queue
+//!    closed, then drops the bell's only `Sender`, which wakes every waiting worker.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError, select, unbounded};
+use crossbeam_channel::{Receiver, Sender, select, unbounded};
 use day2_context::{CancelHandle, Context};
 
+use crate::job_queue::{JobQueue, Take};
 use crate::outcome::{Account, JobPanicked, NotStarted, Outcome};
 use crate::reorder::InOrder;
 
 /// A fixed pool of worker threads running one work function over submitted jobs.
 ///
-/// Go → Rust: `jobs := make(chan Job)` → the pool's jobs channel (fed by [`submit`](Pool::submit));
+/// Go → Rust: `jobs := make(chan Job, n)` → the pool's jobs queue (fed by [`submit`](Pool::submit));
 /// `for w := 1; w <= n; w++ { go worker(w, jobs, results) }` → [`Pool::new`];
 /// `close(jobs)` → [`close`](Pool::close); `for r := range results` → [`results`](Pool::results);
 /// `cancel()` → [`cancel`](Pool::cancel) or [`shutdown`](Pool::shutdown).
@@ -55,10 +70,11 @@ pub struct Pool<J, R> {
     size: usize,
     ctx: Context,
     cancel: CancelHandle,
-    /// `None` once [`Pool::close`] ran: Go's closed `jobs` channel.
-    jobs: Option<Sender<NotStarted<J>>>,
-    /// The pool's own receiver on the jobs channel, used only to hand back queued jobs.
-    queued: Receiver<NotStarted<J>>,
+    /// The jobs queue, shared with every worker.
+    jobs: Arc<JobQueue<NotStarted<J>>>,
+    /// One token per idle worker a submit woke (invariant 5). `None` once [`Pool::close`] ran: Go's
+    /// closed `jobs` channel.
+    bell: Option<Sender<()>>,
     /// Jobs a worker took after the context was cancelled and did not run.
     returned: Receiver<NotStarted<J>>,
     results: Receiver<Outcome<R>>,
@@ -81,7 +97,8 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
     {
         assert!(size > 0, "Pool::new: size must be at least 1 worker, got 0");
         let (ctx, cancel) = Context::with_cancel(ctx);
-        let (jobs_tx, jobs_rx) = unbounded();
+        let jobs = Arc::new(JobQueue::new());
+        let (bell_tx, bell_rx) = unbounded();
         let (returned_tx, returned_rx) = unbounded();
         let (results_tx, results_rx) = unbounded();
         let work = Arc::new(work);
@@ -90,7 +107,8 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
                 let worker = Worker {
                     id,
                     ctx: ctx.clone(),
-                    jobs: jobs_rx.clone(),
+                    jobs: Arc::clone(&jobs),
+                    bell: bell_rx.clone(),
                     returned: returned_tx.clone(),
                     results: results_tx.clone(),
                     work: Arc::clone(&work),
@@ -108,8 +126,8 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
             size,
             ctx,
             cancel,
-            jobs: Some(jobs_tx),
-            queued: jobs_rx,
+            jobs,
+            bell: Some(bell_tx),
             returned: returned_rx,
             results: results_rx,
             workers,
@@ -126,33 +144,64 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
     /// Panics if called after [`close`](Pool::close), like a send on a closed channel in Go.
     pub fn submit(&mut self, job: J) -> usize {
         let index = self.submitted;
-        let jobs = self
-            .jobs
-            .as_ref()
-            .expect("Pool::submit: the jobs channel was closed by Pool::close");
-        // The pool holds a receiver (`queued`), so the channel is never disconnected here.
-        jobs.send(NotStarted { index, job })
-            .expect("the pool holds a receiver on its jobs channel");
+        let bell = self.bell();
+        if self.jobs.push_one(NotStarted { index, job }) {
+            ring(bell, 1);
+        }
         self.submitted += 1;
         index
     }
 
-    /// Queues every job of `jobs`; returns the range of indices they were given.
+    /// Queues every job of `jobs`; returns the range of indices they were given. Never blocks.
+    ///
+    /// Jobs that the iterator already counts in the lower bound of its `size_hint` (a range, a
+    /// `Vec`, a slice…) are queued up to [`SUBMIT_GROUP`] at a time under one lock, which is what
+    /// makes this cheaper per job than a loop of [`submit`](Pool::submit); the others are queued
+    /// one by one as the iterator yields them, so an iterator that waits (a channel's `iter()`)
+    /// never holds back a job it has already yielded. A `map` over a range is counted, so its
+    /// closure runs for up to [`SUBMIT_GROUP`] jobs before they are queued together.
     ///
     /// # Panics
-    /// Panics if called after [`close`](Pool::close).
+    /// Panics if called after [`close`](Pool::close) with at least one job.
     pub fn submit_all(&mut self, jobs: impl IntoIterator<Item = J>) -> std::ops::Range<usize> {
         let first = self.submitted;
-        for job in jobs {
-            self.submit(job);
+        let mut jobs = jobs.into_iter();
+        let mut group = Vec::with_capacity(jobs.size_hint().0.clamp(1, SUBMIT_GROUP));
+        loop {
+            // At least one job, so that an iterator whose lower bound is 0 is still drawn from.
+            let promised = jobs.size_hint().0.clamp(1, SUBMIT_GROUP);
+            let index = self.submitted;
+            // The caller's iterator runs here, before the queue is locked.
+            group.extend(
+                jobs.by_ref()
+                    .take(promised)
+                    .enumerate()
+                    .map(|(i, job)| NotStarted {
+                        index: index + i,
+                        job,
+                    }),
+            );
+            if group.is_empty() {
+                return first..self.submitted;
+            }
+            let count = group.len();
+            let bell = self.bell();
+            ring(bell, self.jobs.push(&mut group));
+            self.submitted += count;
         }
-        first..self.submitted
+    }
+
+    /// The bell's `Sender`, which only an open pool has.
+    fn bell(&self) -> &Sender<()> {
+        self.bell
+            .as_ref()
+            .expect("Pool::submit: the jobs channel was closed by Pool::close")
     }
 
     /// Go's `close(jobs)`: no more jobs. Workers exit once the queue is empty, and then the results
     /// channel closes, which ends a `for outcome in pool.results()` loop. Idempotent.
     pub fn close(&mut self) {
-        self.jobs = None;
+        self.close_jobs();
     }
 
     /// Cancels the pool's context: every worker finishes the job in hand and starts no other, so the
@@ -195,7 +244,7 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
         self.stop()
     }
 
-    /// Closes the jobs channel, waits until every queued job has run (or until the context is
+    /// Closes the jobs queue, waits until every queued job has run (or until the context is
     /// cancelled, whichever comes first), joins every worker and returns the [`Account`].
     pub fn finish(mut self) -> Account<J, R> {
         self.close();
@@ -209,7 +258,7 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
     /// panic is re-raised, so no thread outlives the pool even then.
     fn stop(&mut self) -> Account<J, R> {
         // lab:begin day3/graceful-shutdown
-        self.jobs = None;
+        self.close();
         let mut first_panic = None;
         for handle in self.workers.drain(..) {
             if let Err(payload) = handle.join() {
@@ -224,7 +273,7 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
         let mut not_started: Vec<_> = self
             .returned
             .try_iter()
-            .chain(self.queued.try_iter())
+            .chain(self.jobs.take_all())
             .collect();
         not_started.sort_unstable_by_key(|n| n.index);
         Account {
@@ -235,10 +284,21 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
     }
 }
 
+impl<J, R> Pool<J, R> {
+    /// [`Pool::close`], for `Drop` too (which has no `Send` bounds).
+    fn close_jobs(&mut self) {
+        if let Some(bell) = self.bell.take() {
+            // Closed first, then the bell disconnected: a worker it wakes finds the queue closed.
+            self.jobs.close();
+            drop(bell);
+        }
+    }
+}
+
 impl<J, R> Drop for Pool<J, R> {
     fn drop(&mut self) {
         self.cancel.cancel();
-        self.jobs = None;
+        self.close_jobs();
         for handle in self.workers.drain(..) {
             // A worker panic was already reported by the panic hook; do not panic again in drop.
             let _ = handle.join();
@@ -251,8 +311,8 @@ impl<J, R> std::fmt::Debug for Pool<J, R> {
         f.debug_struct("Pool")
             .field("size", &self.size)
             .field("submitted", &self.submitted)
-            .field("closed", &self.jobs.is_none())
-            .field("queued", &self.queued.len())
+            .field("closed", &self.bell.is_none())
+            .field("queued", &self.jobs.len())
             .field("cancelled", &self.ctx.is_done())
             .finish_non_exhaustive()
     }
@@ -262,7 +322,8 @@ impl<J, R> std::fmt::Debug for Pool<J, R> {
 struct Worker<J, R, F> {
     id: usize,
     ctx: Context,
-    jobs: Receiver<NotStarted<J>>,
+    jobs: Arc<JobQueue<NotStarted<J>>>,
+    bell: Receiver<()>,
     returned: Sender<NotStarted<J>>,
     results: Sender<Outcome<R>>,
     work: Arc<F>,
@@ -300,21 +361,40 @@ impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
         // lab:end day3/worker-loop
     }
 
-    /// The next job, or `None` when the jobs channel is closed and empty or the context is done.
+    /// The next job, or `None` when the jobs queue is closed and empty or the context is done.
     fn next_job(&self) -> Option<NotStarted<J>> {
         // lab:begin day3/next-job
-        // Fast path: a busy pool finds a job queued and skips the two-way select.
-        match self.jobs.try_recv() {
-            Ok(job) => return Some(job),
-            Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) => {}
-        }
-        select! {
-            recv(self.jobs) -> job => job.ok(),
-            // `done()` never carries a value: it becomes disconnected, so this arm fires, on cancel.
-            recv(self.ctx.done()) -> _ => None,
+        loop {
+            match self.jobs.take() {
+                Take::Job(job) => return Some(job),
+                Take::Closed => return None,
+                // Counted idle: the next submit sends us a token (invariant 5).
+                Take::Idle => {}
+            }
+            select! {
+                // A token (a job was queued since we looked) or a disconnect (closed): look again.
+                recv(self.bell) -> _ => {}
+                // `done()` never carries a value: it becomes disconnected, so this arm fires, on cancel.
+                recv(self.ctx.done()) -> _ => return None,
+            }
         }
         // lab:end day3/next-job
+    }
+}
+
+/// How many jobs [`Pool::submit_all`] queues under one lock, at most.
+///
+/// At 64 the tail's lock is taken once for 64 jobs, already a small part of their trip (the
+/// results channel costs more; see the day's journal). A larger group saves little more, holds
+/// the lock longer while a worker that found the head empty waits for it, and lets a lazily
+/// computed iterator run further ahead of the workers.
+pub const SUBMIT_GROUP: usize = 64;
+
+/// Sends `wake` tokens: one for each idle worker a push took off the count (invariant 5).
+fn ring(bell: &Sender<()>, wake: usize) {
+    for _ in 0..wake {
+        // Fails only once every worker has exited, after a cancel: nobody is left to wake.
+        let _ = bell.send(());
     }
 }
 
