@@ -304,7 +304,11 @@ fn full(krate: Option<&str>) -> Result<()> {
         let charts = charts(ws, c, &tables)?;
         let block = format!(
             "Measured on {} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}, {go}. \"Cores busy\" is \
-             process CPU time / wall time.\n\n{}\n\n{charts}Criterion medians (`cargo bench -p {c}`; {}):\n\n{}",
+             process CPU time / wall time.\n\n{}\n\n{charts}Criterion medians (`cargo bench -p {c}`; {}). Where they differ from the \
+             tables above, the tables are the figures to quote: criterion times many short batches \
+             of one operation on warm caches and reports their median, while a table times whole \
+             runs (threads started, warmed up inside each thread, joined) with cores busy beside \
+             each, the way the days' programs run.\n\n{}",
             today(),
             tables.trim(),
             criterion_report(ws, &criterion),
