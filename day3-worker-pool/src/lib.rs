@@ -28,8 +28,9 @@
 //!   the hand-written [`wait_group`].
 //! - *Collect 100 sleeping jobs in order*: [`reorder`] (a reorder buffer), `demo` (the seeded
 //!   sleeping jobs).
-//! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (the table, with rayon and tokio
-//!   comparison rows); `overhead` (per-job dispatch cost against rayon) and [`batch`] (chunked
+//! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (one table per kind of job, a
+//!   row per pool size, a column per executor: rayon, tokio, and the course's Go pool from
+//!   `go/bench`); `overhead` (per-job dispatch cost against rayon) and [`batch`] (chunked
 //!   submit, so tiny jobs beat a sequential loop).
 //!
 //! `demo`, `throughput` and `overhead` are the day's lab, built with the `lab` feature (on by

@@ -64,7 +64,9 @@ fn main() {
     print!("{}", go.note());
     println!(
         "`× unbatched` compares a row with the unbatched pipeline in its own language; `× Go` is the \
-         Go twin's time per item / this row's.\n"
+         Go twin's time per item / this row's. The tokio row runs the same three stages as tasks on \
+         a runtime with a worker per core: there, as in Go, a full or empty channel parks a task, \
+         not a thread.\n"
     );
 
     eprintln!("measuring channel capacities …");

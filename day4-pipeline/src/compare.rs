@@ -186,6 +186,41 @@ pub fn trivial_unbatched(items: u64, capacity: usize) -> Result<u64, PipelineErr
     Ok(total)
 }
 
+/// [`trivial_unbatched`] as three tokio tasks joined by bounded `mpsc` channels, on `rt`: the
+/// twin of Go's goroutine pipeline, where a full or empty channel parks a task, not a thread.
+/// A capacity of 0 is run as 1 (tokio's `mpsc` has no rendezvous channel).
+pub fn trivial_tokio(rt: &tokio::runtime::Runtime, items: u64, capacity: usize) -> u64 {
+    let capacity = capacity.max(1);
+    let (numbers, mut from_generate) = mpsc::channel::<u64>(capacity);
+    let (plus_one, mut from_process) = mpsc::channel::<u64>(capacity);
+    rt.block_on(async move {
+        let generate = tokio::spawn(async move {
+            for x in 0..items {
+                if numbers.send(x).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let process = tokio::spawn(async move {
+            while let Some(x) = from_generate.recv().await {
+                if plus_one.send(x + 1).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let sink = tokio::spawn(async move {
+            let mut total = 0u64;
+            while let Some(x) = from_process.recv().await {
+                total = total.wrapping_add(x);
+            }
+            total
+        });
+        let (generated, processed, total) = tokio::join!(generate, process, sink);
+        generated.and(processed).expect("a pipeline task panicked");
+        total.expect("the sink task panicked")
+    })
+}
+
 /// The same three stages with `batch` items per message (`Vec<u64>`).
 ///
 /// # Errors

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::compare::{
     Job, Shape, rayon_par_bridge, rayon_par_iter, sequential, thread_pipeline, tokio_pipeline,
-    tokio_runtime, trivial_batched, trivial_unbatched,
+    tokio_runtime, trivial_batched, trivial_tokio, trivial_unbatched,
 };
 use crate::fan_out::fan_out;
 use crate::pipeline::{Counts, Pipeline, PipelineError};
@@ -326,6 +326,11 @@ pub fn per_item_table(plan: Plan, go: &GoRows) -> Table {
         });
         (batch, Some((s, n)))
     });
+    let rt = tokio_runtime(cores());
+    let tokio_each = timed(plan.runs, || {
+        assert_eq!(trivial_tokio(&rt, n, CAPACITY), want);
+    });
+    let tokio_each = Some((tokio_each, n));
     let go_each = go_figure(go, &go_trivial_case(CAPACITY, 1), 3);
     let unbatched = Some((unbatched, n));
 
@@ -362,6 +367,12 @@ pub fn per_item_table(plan: Plan, go: &GoRows) -> Table {
         go_each,
         go_each,
         "—".to_owned(),
+    );
+    row(
+        "one `u64` each, tokio tasks".to_owned(),
+        tokio_each,
+        unbatched,
+        versus(tokio_each, go_each),
     );
     for (batch, figure) in batched {
         let go_batch = go_figure(go, &go_trivial_case(CAPACITY, batch), 3);
@@ -575,7 +586,7 @@ mod tests {
                     capacity_table(TINY, &go),
                 ];
                 // Header and rule, then the rows, four of them Go's.
-                for (table, rows) in tables.iter().zip([11, 8, 8]) {
+                for (table, rows) in tables.iter().zip([11, 9, 8]) {
                     let text = table.to_string();
                     assert_eq!(text.lines().count(), 2 + rows, "{text}");
                     assert_eq!(text.matches("\n| Go: ").count(), 4, "{text}");

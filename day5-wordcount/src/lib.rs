@@ -14,6 +14,10 @@
 //!
 //! # Go → Rust
 //!
+//! The curriculum's version itself is `go/wc/main.go` in this crate: `go run ./wc -top 10 FILE…`
+//! (in `day5-wordcount/go`) prints what `day5-wordcount --top 10 FILE…` prints, byte for byte, and
+//! `cargo xtask bench` times the two on the same input.
+//!
 //! | Go (the curriculum's version)                        | Rust, here                                   |
 //! |------------------------------------------------------|----------------------------------------------|
 //! | `os.Args[1:]`, `flag.Duration("timeout", …)`         | [`cli::Args`] (clap, humantime durations)    |

@@ -441,13 +441,13 @@ pub(crate) const SPECS: &[Spec] = &[
     Spec::new(
         "day2",
         "fan-out",
-        "Day 2: one cancel waking N blocked threads",
+        "Day 2: one cancel waking N waiters",
         Kind::Lines,
         &[Form::pivot("waiters", "", &[])],
     )
     .under(&["Fan-out"])
     .axes(
-        "threads blocked on the context",
+        "threads or tasks waiting on the context",
         "time until the last woke (log, lower is better)",
     )
     .log()
