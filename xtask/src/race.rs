@@ -40,6 +40,10 @@ pub(crate) fn options() -> Result<String> {
     ))
 }
 
+/// No backtrace for the panics tests make on purpose: symbolizing one under ThreadSanitizer takes
+/// seconds (ten for each `should_panic` test here), and a data race comes with TSan's own stacks.
+pub(crate) const QUIET_PANICS: (&str, &str) = ("RUST_BACKTRACE", "0");
+
 /// Runs the canary under TSan (without suppressions) and checks that TSan reported its race.
 fn detector_is_live(host: &str) -> Result<()> {
     let ws = ws::current()?;
@@ -85,6 +89,13 @@ pub(crate) fn run(krate: Option<&str>) -> Step {
     let build = cargo_test(&host)?
         .args(["--lib", "--tests"])
         .args(selection);
-    let report = suite::run("race", build, &[("TSAN_OPTIONS", options()?)])?;
+    let report = suite::run(
+        "race",
+        build,
+        &[
+            ("TSAN_OPTIONS", options()?),
+            (QUIET_PANICS.0, QUIET_PANICS.1.to_string()),
+        ],
+    )?;
     summarise("race", &report)
 }

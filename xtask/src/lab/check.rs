@@ -75,6 +75,10 @@ pub(crate) fn run_step(
             // expected outcome here, and the learner is waiting (the model checkers keep theirs).
             let mut env = env.to_vec();
             env.push((LAB_CHECK, "1".to_string()));
+            if !echo {
+                // Only the verdicts are read: the stubs' and mistakes' panics need no backtrace.
+                env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
+            }
             suite::execute(&label, ws, in_ws(build), &env, echo)?
         }
         Step::Loom => {
@@ -93,6 +97,7 @@ pub(crate) fn run_step(
                 .args(target_args(checks.iter().copied()));
             let mut env = env.to_vec();
             env.push(("TSAN_OPTIONS", race::options()?));
+            env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
             suite::execute(&label, ws, in_ws(build), &env, echo)?
         }
         Step::Miri => {
