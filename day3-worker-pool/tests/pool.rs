@@ -256,6 +256,28 @@ fn cancelling_an_idle_pool_ends_its_results() {
     });
 }
 
+/// An empty queue means "wait", not "done": workers that find no job yet stay, so the results
+/// channel stays open for the jobs still to come. A worker that quits on an empty queue (Go: a
+/// `select` whose `default:` returns) leaves the channel disconnected as soon as both have started;
+/// the wait below is the time the workers get to do that, not a synchronization.
+#[test]
+fn workers_wait_on_an_empty_queue_instead_of_quitting() {
+    watched("workers_wait_on_an_empty_queue_instead_of_quitting", || {
+        let mut pool = Pool::new(&Context::background(), 2, |_: &Context, job: u8| job);
+        assert_eq!(
+            pool.results()
+                .recv_timeout(std::time::Duration::from_millis(500)),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout),
+            "the results channel ended although no job had been submitted yet"
+        );
+        pool.submit(7);
+        assert_eq!(pool.results().recv().map(|o| o.result.ok()), Ok(Some(7)));
+        pool.close();
+        let account = pool.finish();
+        assert!(account.not_started.is_empty());
+    });
+}
+
 /// Cancels from inside a job at a different point each round (or by `shutdown`, whichever comes
 /// first); counts every job in and out.
 #[test]
