@@ -569,30 +569,8 @@ fn go_counter() -> Result<GoCounter, GoError> {
     let bin = std::env::current_exe()
         .expect("the example knows its own path")
         .with_file_name("day5-wordcount-go");
-    let go = |args: &[&std::ffi::OsStr]| -> Result<std::process::Output, GoError> {
-        let out = Command::new("go")
-            .args(args)
-            .current_dir(GO_MODULE)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => GoError::Missing,
-                _ => GoError::Failed(format!("running `go` in {GO_MODULE}: {e}")),
-            })?;
-        if out.status.success() {
-            Ok(out)
-        } else {
-            Err(GoError::Failed(format!(
-                "`go {}` in {GO_MODULE}: {}",
-                args.iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                out.status
-            )))
-        }
-    };
+    let go =
+        |args: &[&std::ffi::OsStr]| day1_sync_atomic::measure::go::go(GO_MODULE.as_ref(), args);
     let built = go(&["version".as_ref()]).and_then(|version| {
         eprintln!("building {} …", bin.display());
         go(&[
@@ -601,7 +579,7 @@ fn go_counter() -> Result<GoCounter, GoError> {
             bin.as_os_str(),
             "./wc".as_ref(),
         ])?;
-        Ok(String::from_utf8_lossy(&version.stdout).trim().to_owned())
+        Ok(String::from_utf8_lossy(&version).trim().to_owned())
     });
     match built {
         Ok(version) => Ok(GoCounter { bin, version }),

@@ -109,25 +109,28 @@ pub fn parse(stdout: &str) -> Result<Vec<GoRow>, String> {
         .collect()
 }
 
-/// Runs `go run ./<command> <args>` in the Go module `dir` and parses its rows. Its standard error
+/// Runs `go <args>` in the Go module `dir` and returns its standard output; its standard error
 /// (progress, build errors) passes through.
 ///
 /// # Errors
-/// [`GoError::Missing`] when `go` is not on `PATH`; [`GoError::Failed`] when the build or the run
-/// fails, or a line is not a row.
-pub fn run<I, S>(dir: &Path, command: &str, args: I) -> Result<Vec<GoRow>, GoError>
+/// [`GoError::Missing`] when `go` is not on `PATH`; [`GoError::Failed`], naming the command line,
+/// when it cannot start or exits unsuccessfully.
+pub fn go<I, S>(dir: &Path, args: I) -> Result<Vec<u8>, GoError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let shown = format!("`go run ./{command}` in {}", dir.display());
-    if !dir.join(command).is_dir() {
-        return Err(GoError::Failed(format!("{shown}: no such Go package")));
-    }
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let shown = format!(
+        "`go {}` in {}",
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" "),
+        dir.display()
+    );
     let out = Command::new("go")
-        .arg("run")
-        .arg(format!("./{command}"))
-        .args(args)
+        .args(&args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -139,7 +142,29 @@ where
     if !out.status.success() {
         return Err(GoError::Failed(format!("{shown}: {}", out.status)));
     }
-    let text = String::from_utf8(out.stdout)
+    Ok(out.stdout)
+}
+
+/// Runs `go run ./<command> <args>` in the Go module `dir` and parses its rows (see [`go`]).
+///
+/// # Errors
+/// As [`go`], and [`GoError::Failed`] when `dir` has no such package or a line is not a row.
+pub fn run<I, S>(dir: &Path, command: &str, args: I) -> Result<Vec<GoRow>, GoError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let shown = format!("`go run ./{command}` in {}", dir.display());
+    if !dir.join(command).is_dir() {
+        return Err(GoError::Failed(format!("{shown}: no such Go package")));
+    }
+    let mut line = vec![
+        std::ffi::OsString::from("run"),
+        format!("./{command}").into(),
+    ];
+    line.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+    let stdout = go(dir, line)?;
+    let text = String::from_utf8(stdout)
         .map_err(|_| GoError::Failed(format!("{shown}: its output is not UTF-8")))?;
     parse(&text).map_err(|why| GoError::Failed(format!("{shown}: {why}")))
 }
