@@ -6,10 +6,10 @@
 
 use clap::Parser;
 use day1_sync_atomic::counter::{CounterConfig, counter_table, run_counters};
-use day1_sync_atomic::measure::Table;
-use day1_sync_atomic::measure::go::GoRows;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
 use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks, stack_table};
+use labkit::Table;
+use labkit::go::GoRows;
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]

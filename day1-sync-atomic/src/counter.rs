@@ -24,11 +24,9 @@ use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 
-use crate::measure::go::GoRows;
-use crate::measure::{Sample, Table, median, parallel, si};
-use crate::read_heavy::{
-    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, least_busy_cell, list, rate_cell, ratio_cell,
-};
+use crate::read_heavy::{CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, list};
+use labkit::go::GoRows;
+use labkit::{Sample, Table, least_busy_cell, median, parallel, rate_cell, ratio_cell, si};
 
 /// The ways to count from many threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,10 +261,11 @@ pub fn counter_table(rows: &[CounterRow], go: &GoRows) -> Table {
                 .rust([ratio_cell(
                     rate(CounterKind::Atomic),
                     rate(CounterKind::Mutex),
+                    2,
                 )])
                 .go([
-                    ratio_cell(rate(CounterKind::Atomic), go_rate(atomic)),
-                    ratio_cell(rate(CounterKind::Mutex), go_rate(mutex)),
+                    ratio_cell(rate(CounterKind::Atomic), go_rate(atomic), 2),
+                    ratio_cell(rate(CounterKind::Mutex), go_rate(mutex), 2),
                 ])
                 .rust([least_busy_cell(cell.iter().map(|r| &r.median), threads)])
                 .go([least_busy_cell(mutex.iter().chain(&atomic), threads)]),

@@ -7,11 +7,11 @@ use std::thread;
 use clap::Parser;
 use day1_sync_atomic::cache::Cache;
 use day1_sync_atomic::counter::{CounterConfig, CounterKind, counter_table, run_counters};
-use day1_sync_atomic::measure::go::GoRows;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
 use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks, stack_table};
+use labkit::go::GoRows;
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]

@@ -25,8 +25,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::map::ConcurrentMap;
-use crate::measure::go::{GoRows, SKIPPED};
-use crate::measure::{Sample, Table, cores_busy_cell, median, parallel, si};
+use labkit::go::GoRows;
+use labkit::{Sample, Table, least_busy_cell, median, parallel, rate_cell, ratio_cell, si};
 
 /// A map the 90/10 benchmark can drive.
 pub trait ReadHeavyMap: Sync {
@@ -393,10 +393,10 @@ pub fn read_heavy_table(rows: &[ReadHeavyRow], go: &GoRows) -> Table {
                 .rust([key_space.to_string(), threads.to_string()])
                 .rust(cell.iter().map(|r| si(r.ops_per_second())))
                 .go([rate_cell(go_rate(sync_map)), rate_cell(go_rate(rw_map))])
-                .rust([ratio_cell(rate(CONCURRENT), rate(RWLOCK))])
+                .rust([ratio_cell(rate(CONCURRENT), rate(RWLOCK), 2)])
                 .go([
-                    ratio_cell(rate(CONCURRENT), go_rate(sync_map)),
-                    ratio_cell(rate(RWLOCK), go_rate(rw_map)),
+                    ratio_cell(rate(CONCURRENT), go_rate(sync_map), 2),
+                    ratio_cell(rate(RWLOCK), go_rate(rw_map), 2),
                 ])
                 .rust([least_busy_cell(
                     cell.iter().map(|r| &r.median.sample),
@@ -472,33 +472,10 @@ pub(crate) fn list<T: ToString>(values: &[T]) -> String {
         .join(",")
 }
 
-/// A rate with its SI suffix, or `SKIPPED`.
-pub(crate) fn rate_cell(rate: Option<f64>) -> String {
-    rate.map_or_else(|| SKIPPED.to_owned(), si)
-}
-
-/// A `× baseline` cell: `rate / baseline` (higher is better for `rate`), or `SKIPPED`.
-pub(crate) fn ratio_cell(rate: Option<f64>, baseline: Option<f64>) -> String {
-    match (rate, baseline) {
-        (Some(rate), Some(baseline)) => format!("{:.2}", rate / baseline),
-        _ => SKIPPED.to_owned(),
-    }
-}
-
-/// The [`cores_busy_cell`] of the least busy of `samples` (so the row is flagged if any of its
-/// contenders' threads did not overlap), or `SKIPPED` when there are none.
-pub(crate) fn least_busy_cell<'a>(
-    samples: impl IntoIterator<Item = &'a Sample>,
-    threads: usize,
-) -> String {
-    samples
-        .into_iter()
-        .min_by(|a, b| a.cores_busy().total_cmp(&b.cores_busy()))
-        .map_or_else(|| SKIPPED.to_owned(), |s| cores_busy_cell(s, threads))
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
+    use labkit::go::SKIPPED;
+
     use super::*;
 
     /// The cells of a Markdown table's rows (header first, the `---` line skipped).
@@ -618,11 +595,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn ratio_and_rate_cells() {
-        assert_eq!(ratio_cell(Some(3.0), Some(2.0)), "1.50");
-        assert_eq!(ratio_cell(Some(3.0), None), SKIPPED);
-        assert_eq!(rate_cell(Some(2.5e6)), "2.50 M");
-        assert_eq!(rate_cell(None), SKIPPED);
+    fn flag_lists() {
         assert_eq!(list(&[1, 2, 4]), "1,2,4");
         assert_eq!(
             flags([("-a", "1".to_owned()), ("-b", "x".to_owned())]),

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::cmd::{Cmd, cargo};
 use crate::step::{Done, Step, summarise};
 use crate::{go, journal, plot, suite, ws};
-use day1_sync_atomic::measure::go::GoError;
+use labkit::go::GoError;
 
 /// `cargo xtask bench [CRATE] [--smoke]`.
 pub(crate) fn run(krate: Option<&str>, smoke: bool) -> Step {

@@ -10,12 +10,10 @@
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use crate::measure::go::GoRows;
-use crate::measure::{Sample, Table, median, parallel, si};
-use crate::read_heavy::{
-    CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, least_busy_cell, list, rate_cell, ratio_cell,
-};
+use crate::read_heavy::{CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, list};
 use crate::stack::Stack;
+use labkit::go::GoRows;
+use labkit::{Sample, Table, least_busy_cell, median, parallel, rate_cell, ratio_cell, si};
 
 /// The contenders of the stack benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,8 +222,9 @@ pub fn stack_table(rows: &[StackRow], go: &GoRows) -> Table {
                 .rust([ratio_cell(
                     rate(StackKind::Treiber),
                     rate(StackKind::StdMutexVec),
+                    2,
                 )])
-                .go([ratio_cell(rate(StackKind::Treiber), go_rate)])
+                .go([ratio_cell(rate(StackKind::Treiber), go_rate, 2)])
                 .rust([least_busy_cell(cell.iter().map(|r| &r.median), threads)])
                 .go([least_busy_cell(&treiber_go, threads)]),
         );

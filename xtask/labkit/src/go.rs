@@ -23,7 +23,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use super::Sample;
+use crate::measure::Sample;
 
 /// The text of a Go cell whose row was skipped because Go is missing.
 pub const SKIPPED: &str = "SKIPPED";
@@ -67,7 +67,7 @@ impl std::error::Error for GoError {}
 /// Reads a Go program's rows (the line protocol in the module docs).
 ///
 /// ```
-/// use day1_sync_atomic::measure::go::parse;
+/// use labkit::go::parse;
 /// let rows = parse("# comment\nsync.Map\t2\t1000\t500000\t750000\n").unwrap();
 /// assert_eq!((rows[0].case.as_str(), rows[0].threads, rows[0].ops), ("sync.Map", 2, 1000));
 /// assert_eq!(rows[0].sample.cores_busy(), 1.5);
