@@ -349,9 +349,9 @@ pub const GO_MAPS: [(&str, &str); 2] = [
 /// `ConcurrentMap × RwLock<HashMap>`, `ConcurrentMap × Go sync.Map` and
 /// `RwLock<HashMap> × Go map+RWMutex` (each the left map's rate over the right one's: higher is
 /// better for the left), and the least busy Rust and Go contender's cores busy
-/// ([`cores_busy_cell`], flagged when its threads did not overlap). Without Go installed the Go
-/// cells read `SKIPPED`; with no Go asked for (`GoRows::default()`, the tour) the Go columns are
-/// left out.
+/// ([`labkit::cores_busy_cell`], flagged when its threads did not overlap). Without Go installed
+/// the Go cells read `SKIPPED`; with no Go asked for (`GoRows::default()`, the tour) the Go
+/// columns are left out.
 ///
 /// # Panics
 /// Panics if Go ran but printed no row, or a row of another size, for one of the cells (it was

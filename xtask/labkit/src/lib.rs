@@ -21,7 +21,7 @@
 //!   [`cores_busy_cell`], [`least_busy_cell`].
 //! - [`go`]: the Go programs' row protocol and their runner, [`go::GoRows`].
 //! - [`watchdog`]: [`within`], with the bound `cargo xtask lab check` uses ([`LAB_PATIENCE`]).
-//! - [`drop_payload`] (module [`panic`]): a caught panic's payload, dropped without unwinding.
+//! - [`drop_payload`] (module [`mod@panic`]): a caught panic's payload, dropped without unwinding.
 //! - `day_binary` (feature `cli`, for tests): the command line every day binary keeps.
 //!
 //! # Features
