@@ -1,6 +1,7 @@
 //! The command line every day binary keeps for `cargo xtask tour`: it answers `--help`, naming
 //! `--quick` (the flag the tour passes), and rejects what it does not know with a usage error
-//! (exit 2) before doing any work. The days' `tests/cli.rs` call these checks with their binary's name.
+//! (exit 2) before doing any work. The days' `tests/cli.rs` call these checks with their binary's
+//! name.
 
 use std::time::Duration;
 
