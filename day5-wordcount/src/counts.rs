@@ -366,7 +366,6 @@ impl WordCounts {
     /// on the raw key bytes (the same order as `str`'s), sorts only those, and turns only those
     /// into `&str`.
     pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
-        // lab:begin day5/top-n
         if n == 0 {
             return Vec::new();
         }
@@ -381,7 +380,6 @@ impl WordCounts {
         }
         all.sort_unstable_by(order);
         all.into_iter().map(|(k, n)| (k.as_str(), n)).collect()
-        // lab:end day5/top-n
     }
 }
 

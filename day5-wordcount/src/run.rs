@@ -30,8 +30,7 @@ use crate::chunked::{ChunkCounter, DEFAULT_MAX_WORD, Overlong, Tokenizer};
 use crate::counts::WordCounts;
 use crate::letters::LetterCounter;
 use crate::pieces::{self, Span};
-use crate::report::io_reason;
-use crate::source::{self, End, OpenOnRead, Progress};
+use crate::source::{self, End, OpenOnRead, Progress, io_reason};
 
 /// One input named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,7 +198,6 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
     let mut pieces_of = vec![0usize; inputs.len()];
     let mut complete_of = vec![0usize; inputs.len()];
     {
-        // lab:begin day5/count-on-pool
         let mut pool = Pool::new(ctx, opts.jobs, work);
         for (input, job) in planned {
             owner.push(input);
@@ -230,7 +228,6 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
             account.completed.is_empty(),
             "the results loop drains every outcome"
         );
-        // lab:end day5/count-on-pool
     }
     for (i, report) in reports.iter_mut().enumerate() {
         if matches!(report.status, Status::Failed(_)) {
@@ -271,14 +268,12 @@ pub fn count_inputs(ctx: &Context, inputs: &[Input], opts: &Options) -> Tally {
 
 /// Merges maps into the largest one: every other map is walked once.
 pub fn merge_all(mut maps: Vec<WordCounts>) -> WordCounts {
-    // lab:begin day5/merge-maps
     maps.sort_unstable_by_key(WordCounts::len);
     let mut total = maps.pop().unwrap_or_default();
     for m in maps {
         total.merge(m);
     }
     total
-    // lab:end day5/merge-maps
 }
 
 /// Checks every input on the calling thread and turns the readable ones into jobs.
