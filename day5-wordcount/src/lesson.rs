@@ -2,11 +2,9 @@
 //! in safe Rust. Run it with `cargo run -p day5-wordcount -- --lesson FILE...`.
 //!
 //! ```text
-//!  files ──▶ day 3's Pool ──▶ worker: read the file line by line, split it into words,
-//!            (NumCPU workers)  lower-case them, count them into a HashMap of its own
-//!                                   │ the pool's results channel, one map per file
-//!                                   ▼
-//!            main: merge the maps ──▶ top N, by count and then by word
+//!  files ──▶ day 3's Pool (NumCPU workers): a worker reads its file a line at a time, splits it
+//!            into words, lower-cases them and counts them into a HashMap of its own
+//!        ──▶ the pool's results channel, one map per file ──▶ main merges ──▶ top N
 //! ```
 //!
 //! | Go (`go/wc/main.go`)                                   | Rust, here                                   |
@@ -19,9 +17,8 @@
 //! | `ctx, cancel := context.WithTimeout(ctx, t)`, `defer cancel()` | [`count_files`]: day 2's [`Context::with_timeout`] |
 //! | `ctxReader`: `ctx.Err()` before every read             | [`count_file`]: `ctx.is_done()` before every line |
 //!
-//! The words are Go's exactly, so this step prints what `go/wc` and the fast step print: a word
-//! is a run of characters that are not white space (Unicode `White_Space`, as `unicode.IsSpace`),
-//! each character lower-cased on its own, and each byte of invalid UTF-8 one `U+FFFD`.
+//! Words are Go's, so this step prints what `go/wc` and the fast step print: runs of non-white
+//! space (`unicode.IsSpace`), each char lower-cased alone, each invalid UTF-8 byte one `U+FFFD`.
 //!
 //! What this step does not promise: memory follows the longest line (a file without a newline is
 //! held whole), and a read already blocked on a pipe waits for its data (Go's too).
@@ -67,8 +64,7 @@ pub struct Report {
     pub complete: usize,
     /// The files that could not be read, and why.
     pub failed: Vec<(PathBuf, io::Error)>,
-    /// Why the result is partial (deadline, or a cancelled parent), if it is: some file was
-    /// stopped or never started. `None`: every file was read to its end or failed.
+    /// Why the result is partial (some file was stopped or never started), if it is.
     pub partial: Option<ContextError>,
 }
 
@@ -173,8 +169,7 @@ pub fn merge(total: &mut HashMap<String, usize>, counts: HashMap<String, usize>)
     // lab:end day5/merge-maps
 }
 
-/// The `n` most frequent words, by count (highest first) and then by word (byte order, as Go
-/// compares strings): a map's order is random, so ties need a rule to print the same every run.
+/// The `n` most frequent words, by count and then by word: a map's order is random, ties need a rule.
 pub fn top_n(counts: &HashMap<String, usize>, n: usize) -> Vec<(&str, usize)> {
     // lab:begin day5/top-n
     let mut all: Vec<(&str, usize)> = counts.iter().map(|(w, &c)| (w.as_str(), c)).collect();

@@ -124,6 +124,40 @@ fn bad_inputs_are_named_and_the_rest_is_counted() {
         .stderr(predicate::function(|s: &str| s.lines().count() == 2));
 }
 
+/// `--lesson` (the lesson step, `src/lesson.rs`) with the same inputs: the same output and exit
+/// status, the same one line per bad input; and it refuses the flags only the fast step has.
+#[test]
+fn lesson_counts_the_same_and_names_bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.txt", b"one two two");
+    let no_newline = write(dir.path(), "no-newline.txt", b"two three");
+    let missing = dir.path().join("missing.txt");
+    bin()
+        .arg("--lesson")
+        .arg(&good)
+        .arg(&missing)
+        .arg(dir.path())
+        .arg(&no_newline)
+        .assert()
+        .code(1)
+        .stdout("two 3\none 1\nthree 1\n")
+        .stderr(predicate::str::contains(format!(
+            "day5-wordcount: {missing:?}: No such file or directory\n"
+        )))
+        .stderr(predicate::str::contains(format!(
+            "day5-wordcount: {:?}: Is a directory\n",
+            dir.path()
+        )))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 2));
+    bin()
+        .args(["--lesson", "--json", "--top", "1"])
+        .write_stdin("b a b")
+        .assert()
+        .success()
+        .stdout("[{\"word\":\"b\",\"count\":2}]\n");
+    bin().args(["--lesson", "--letters"]).assert().code(2);
+}
+
 #[test]
 fn an_unreadable_file_is_reported() {
     use std::os::unix::fs::PermissionsExt;
