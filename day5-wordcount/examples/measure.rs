@@ -174,6 +174,7 @@ fn main() -> io::Result<()> {
             g.version
         );
     }
+    println!("{LESSON_ROWS}");
     println!();
     let mut table = Table::new([
         "input",
@@ -212,6 +213,7 @@ fn main() -> io::Result<()> {
                     jobs,
                 ));
             }
+            contenders.extend(lesson_contenders(files, cores));
             let mut ours = Vec::new();
             for (counter, argv, jobs, threads) in contenders {
                 eprintln!("{label}: {counter} …");
@@ -551,6 +553,33 @@ fn tool_args(jobs: usize, files: &[PathBuf]) -> Vec<String> {
     let mut argv = vec![me(), "--as-tool".into(), "--jobs".into(), jobs.to_string()];
     argv.extend(paths(files));
     argv
+}
+
+/// What the `lesson` rows are, for the heading.
+const LESSON_ROWS: &str = "lesson --jobs N: the lesson step (`src/lesson.rs`, the tool's `--lesson`): \
+one job per file, a line at a time, a `HashMap<String, usize>` per file, on the same files in the \
+same run; its top 10 equals the fast step's (`tests/steps.rs`).";
+
+/// The lesson step's rows, `lesson --jobs N`, at the fast rows' jobs: the tool with `--lesson`.
+/// (No `--jobs` for the merge column or `× Go`: those are the fast step's.) One job per file, so
+/// on one file one worker computes, as in Go's rows.
+fn lesson_contenders(
+    files: &[PathBuf],
+    cores: usize,
+) -> Vec<(String, Vec<String>, Option<usize>, usize)> {
+    dedup([1, cores])
+        .into_iter()
+        .map(|jobs| {
+            let mut argv = tool_args(jobs, files);
+            argv.insert(2, "--lesson".into());
+            (
+                format!("lesson --jobs {jobs}"),
+                argv,
+                None,
+                jobs.min(files.len()),
+            )
+        })
+        .collect()
 }
 
 /// The course's Go counter, `go/wc`, built by [`go_counter`].

@@ -18,9 +18,10 @@ use std::time::Duration;
 use clap::Parser;
 use day2_context::Context;
 
+use crate::lesson;
 use crate::report::{self, Exit};
-use crate::run::{self, Input, Options};
-use crate::source::DEFAULT_CHUNK_SIZE;
+use crate::run::{self, Input, Options, Tally};
+use crate::source::{DEFAULT_CHUNK_SIZE, io_reason};
 use crate::tour;
 
 const AFTER_HELP: &str = "\
@@ -69,6 +70,10 @@ pub struct Args {
     /// With --letters, the limit applies to a stretch of text without ASCII white space.
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_max_word)]
     pub max_word: usize,
+    /// Count with the lesson step (`src/lesson.rs`, what the course's Go writes: one job per file,
+    /// a line at a time, a map per file) instead of the fast one; the output is the same.
+    #[arg(long, conflicts_with_all = ["letters", "quick"])]
+    pub lesson: bool,
     /// Bytes per read (a testing knob: the output never depends on it).
     #[arg(long, hide = true, value_name = "BYTES", default_value_t = DEFAULT_CHUNK_SIZE,
           value_parser = parse_chunk_size)]
@@ -156,21 +161,10 @@ pub fn main_from(argv: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
 /// Counts `args`' inputs under `parent` (plus `--timeout`), prints the result and the diagnostics,
 /// and returns the exit status.
 pub fn run(parent: &Context, args: &Args) -> ExitCode {
-    // lab:begin day5/timeout
-    let (ctx, _deadline) = match args.timeout {
-        Some(t) => {
-            let (ctx, handle) = Context::with_timeout(parent, t);
-            (ctx, Some(handle))
-        }
-        None => (parent.clone(), None),
-    };
-    let opts = Options {
-        chunk_size: args.chunk_size,
-        max_word: args.max_word,
-        letters: args.letters,
-        ..Options::new(args.jobs())
-    };
-    let tally = run::count_inputs(&ctx, &args.inputs(), &opts);
+    if args.lesson {
+        return run_lesson(parent, args);
+    }
+    let tally = count(parent, args);
     for line in report::diagnostics(&tally, args.timeout, args.max_word) {
         report::warn(line);
     }
@@ -181,7 +175,60 @@ pub fn run(parent: &Context, args: &Args) -> ExitCode {
         args.json,
     );
     exit.worst(report::output_status(written)).into()
-    // lab:end day5/timeout
+}
+
+/// The fast step's count of `args`' inputs, under a child of `parent` that `--timeout` ends.
+pub fn count(parent: &Context, args: &Args) -> Tally {
+    let (ctx, cancel) = match args.timeout {
+        Some(t) => Context::with_timeout(parent, t),
+        None => Context::with_cancel(parent),
+    };
+    let _cancel = cancel.drop_guard(); // Go: `defer cancel()`
+    let opts = Options {
+        chunk_size: args.chunk_size,
+        max_word: args.max_word,
+        letters: args.letters,
+        ..Options::new(args.jobs())
+    };
+    run::count_inputs(&ctx, &args.inputs(), &opts)
+}
+
+/// `--lesson`: the same command line, counted by the lesson step ([`lesson`]), with the same
+/// output and exit statuses.
+fn run_lesson(parent: &Context, args: &Args) -> ExitCode {
+    let files = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let counted = lesson::count_files(parent, &files, args.jobs(), args.timeout);
+    for (path, e) in &counted.failed {
+        report::warn(format_args!(
+            "{}: {}",
+            Input::Path(path.clone()).name(),
+            io_reason(e)
+        ));
+    }
+    if let Some(why) = counted.partial {
+        report::warn(report::partial_line(why, args.timeout));
+    }
+    let exit = if counted.partial.is_some() {
+        Exit::Partial
+    } else if counted.failed.is_empty() {
+        Exit::Complete
+    } else {
+        Exit::InputFailed
+    };
+    let top: Vec<(&str, u64)> = lesson::top_n(&counted.counts, args.top)
+        .into_iter()
+        .map(|(word, n)| (word, n as u64))
+        .collect();
+    let written = report::write_top(
+        &mut io::BufWriter::new(io::stdout().lock()),
+        &top,
+        args.json,
+    );
+    exit.worst(report::output_status(written)).into()
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! | `sort.Slice(…)` then `[:10]`                   | [`WordCounts::top`]: selection, then a sort of the N winners |
 //!
 //! The map is a [`hashbrown::HashTable`] of slots, hashed with foldhash (a fast non-cryptographic
-//! hash, randomly seeded per map). Three choices make a lookup cheap, all from the profile in
-//! `journal/day5-wordcount.md`:
+//! hash, randomly seeded per map). Three choices make a lookup cheap, all from the profile in the
+//! docs of [`run`](crate::run):
 //!
 //! 1. **Short words live in the slot.** A word of at most [`INLINE`] bytes (nearly every word of
 //!    English text) is stored in the slot itself as a [`ShortWord`], zero-padded to 16 bytes, so a
@@ -366,7 +366,6 @@ impl WordCounts {
     /// on the raw key bytes (the same order as `str`'s), sorts only those, and turns only those
     /// into `&str`.
     pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
-        // lab:begin day5/top-n
         if n == 0 {
             return Vec::new();
         }
@@ -381,7 +380,6 @@ impl WordCounts {
         }
         all.sort_unstable_by(order);
         all.into_iter().map(|(k, n)| (k.as_str(), n)).collect()
-        // lab:end day5/top-n
     }
 }
 

@@ -32,7 +32,17 @@
 //! | `go test -bench . -benchmem -cpuprofile cpu.out`     | `benches/count.rs` (criterion, bytes/s, allocations per run) and `examples/profile.rs` (pprof: flame graph + `profile.pb`) |
 //! | `go tool pprof cpu.out`                              | `go tool pprof -http=: profile.pb` or `pprof -http=: profile.pb` |
 //!
-//! # Modules, by checklist item
+//! # Two steps: the lesson, then the fast counter
+//!
+//! 1. [`lesson`] (`src/lesson.rs`, `--lesson`): the program the course's Go writes, in safe Rust
+//!    on day 3's pool and day 2's context — one job per file, a line at a time, a
+//!    `HashMap<String, usize>` per file, merged in the calling thread. The day's exercises
+//!    (`cargo xtask lab start day5`) are cut from it, and it reads top to bottom on its own.
+//! 2. [`run`] and the modules below: the fast counter the tool runs by default. Same words, same
+//!    output (one test suite runs against both, `tests/steps.rs`); [`run`]'s docs say what each
+//!    trick buys, measured, from the SWAR tokenizer to the per-worker maps.
+//!
+//! # Modules of the fast counter, by checklist item
 //!
 //! - *Accept file paths; process each file concurrently in a worker pool*: [`cli`] (the command
 //!   line), [`run`] (inputs → pool jobs → results), [`pieces`] (one big file, several jobs).
@@ -92,6 +102,7 @@ pub mod chunked;
 pub mod cli;
 pub mod corpus;
 pub mod counts;
+pub mod lesson;
 pub mod letters;
 pub mod pieces;
 pub mod report;

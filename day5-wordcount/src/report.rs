@@ -18,6 +18,7 @@ use day2_context::ContextError;
 use serde::Serialize;
 
 use crate::run::{Status, Tally};
+use crate::source::io_reason;
 
 /// The exit statuses, also listed in `--help` and the crate documentation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,19 +113,6 @@ pub fn output_status(written: io::Result<()>) -> Exit {
     }
 }
 
-/// An I/O error as a reason for a message: the system's text without Rust's ` (os error N)` tail
-/// (`No such file or directory`, not `No such file or directory (os error 2)`).
-pub fn io_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match e.raw_os_error() {
-        Some(code) => match text.strip_suffix(&format!(" (os error {code})")) {
-            Some(reason) => reason.to_owned(),
-            None => text,
-        },
-        None => text,
-    }
-}
-
 /// The lines for standard error: one per failed input, one per input with words longer than
 /// `max_word`, then the partial-result summary if the run stopped early. `timeout` is the
 /// `--timeout` given, to name it in the message.
@@ -151,19 +139,7 @@ pub fn diagnostics(tally: &Tally, timeout: Option<Duration>, max_word: usize) ->
     let Some(why) = tally.stopped else {
         return lines;
     };
-    let why = match (why, timeout) {
-        (ContextError::DeadlineExceeded, Some(t)) => {
-            format!(
-                "deadline exceeded (--timeout {})",
-                humantime::format_duration(t)
-            )
-        }
-        (ContextError::DeadlineExceeded, None) => "deadline exceeded".to_owned(),
-        (ContextError::Canceled, _) => "interrupted".to_owned(),
-    };
-    lines.push(format!(
-        "PARTIAL RESULT: {why}; the counts cover only what was read before"
-    ));
+    lines.push(partial_line(why, timeout));
     let names = |want: fn(&Status) -> bool| -> Vec<String> {
         tally
             .inputs
@@ -193,6 +169,21 @@ pub fn diagnostics(tally: &Tally, timeout: Option<Duration>, max_word: usize) ->
         lines.push(format!("not counted: {}", none.join(", ")));
     }
     lines
+}
+
+/// The partial-result line: why counting stopped (`timeout` is the `--timeout` given, to name it).
+pub fn partial_line(why: ContextError, timeout: Option<Duration>) -> String {
+    let why = match (why, timeout) {
+        (ContextError::DeadlineExceeded, Some(t)) => {
+            format!(
+                "deadline exceeded (--timeout {})",
+                humantime::format_duration(t)
+            )
+        }
+        (ContextError::DeadlineExceeded, None) => "deadline exceeded".to_owned(),
+        (ContextError::Canceled, _) => "interrupted".to_owned(),
+    };
+    format!("PARTIAL RESULT: {why}; the counts cover only what was read before")
 }
 
 #[cfg(test)]

@@ -232,6 +232,19 @@ impl Read for OpenOnRead {
     }
 }
 
+/// An I/O error as a reason for a message: the system's text without Rust's ` (os error N)` tail
+/// (`No such file or directory`, not `No such file or directory (os error 2)`).
+pub fn io_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => match text.strip_suffix(&format!(" (os error {code})")) {
+            Some(reason) => reason.to_owned(),
+            None => text,
+        },
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,6 +124,40 @@ fn bad_inputs_are_named_and_the_rest_is_counted() {
         .stderr(predicate::function(|s: &str| s.lines().count() == 2));
 }
 
+/// `--lesson` (the lesson step, `src/lesson.rs`) with the same inputs: the same output and exit
+/// status, the same one line per bad input; and it refuses the flags only the fast step has.
+#[test]
+fn lesson_counts_the_same_and_names_bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.txt", b"one two two");
+    let no_newline = write(dir.path(), "no-newline.txt", b"two three");
+    let missing = dir.path().join("missing.txt");
+    bin()
+        .arg("--lesson")
+        .arg(&good)
+        .arg(&missing)
+        .arg(dir.path())
+        .arg(&no_newline)
+        .assert()
+        .code(1)
+        .stdout("two 3\none 1\nthree 1\n")
+        .stderr(predicate::str::contains(format!(
+            "day5-wordcount: {missing:?}: No such file or directory\n"
+        )))
+        .stderr(predicate::str::contains(format!(
+            "day5-wordcount: {:?}: Is a directory\n",
+            dir.path()
+        )))
+        .stderr(predicate::function(|s: &str| s.lines().count() == 2));
+    bin()
+        .args(["--lesson", "--json", "--top", "1"])
+        .write_stdin("b a b")
+        .assert()
+        .success()
+        .stdout("[{\"word\":\"b\",\"count\":2}]\n");
+    bin().args(["--lesson", "--letters"]).assert().code(2);
+}
+
 #[test]
 fn an_unreadable_file_is_reported() {
     use std::os::unix::fs::PermissionsExt;
@@ -224,46 +258,12 @@ fn a_word_longer_than_max_word_is_reported_and_the_rest_counted() {
         ));
 }
 
-/// Peak resident memory of a child, from `wait4` (Linux starts a child's count at its parent's
-/// peak, so this is an upper bound; the test process itself stays far below the limit).
-fn peak_rss_mib(cmd: &mut std::process::Command) -> (i32, u64) {
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let (status, rss) = common::within(move || {
-        let _child = child; // never waited on through `Child`: `wait4` reaps it
-        let mut status = 0;
-        // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: `pid` is our child, not reaped yet; `status` and `usage` are valid for writes.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        assert_eq!(r, pid, "wait4");
-        (status, usage.ru_maxrss as u64 / 1024)
-    });
-    assert!(libc::WIFEXITED(status), "status {status}");
-    (libc::WEXITSTATUS(status), rss)
-}
-
-/// The peak RSS bound of the bounded-memory test: 100 MiB, or 8× that under ThreadSanitizer
-/// (`cargo xtask race` sets `TSAN_OPTIONS`), whose shadow memory multiplies a process's memory by
-/// 5–10×. Unbounded growth still fails: it took 1.3 GiB on 200 MB of `0xFF`.
-fn rss_limit_mib() -> u64 {
-    if std::env::var_os("TSAN_OPTIONS").is_some() {
-        800
-    } else {
-        100
-    }
-}
-
-/// Input without white space: `/dev/zero` (stopped by `--timeout`) and 32 MB of `0xFF` (each byte
-/// a 3-byte `U+FFFD`) stay far below 100 MiB.
+/// Input without white space: `/dev/zero`, stopped by `--timeout`, stays far below 100 MiB (a
+/// finite file without white space is in the suite both steps share, `tests/steps.rs`).
 #[test]
 fn input_without_white_space_runs_in_bounded_memory() {
-    let limit = rss_limit_mib();
-    let (code, rss) = peak_rss_mib(std::process::Command::new(BIN).args([
+    let limit = common::rss_limit_mib();
+    let (code, rss) = common::peak_rss_mib(std::process::Command::new(BIN).args([
         "--timeout",
         "1s",
         "--jobs",
@@ -272,16 +272,6 @@ fn input_without_white_space_runs_in_bounded_memory() {
     ]));
     assert_eq!(code, 3, "a partial result on the deadline");
     assert!(rss < limit, "/dev/zero for 1 s: peak RSS {rss} MiB");
-
-    let dir = tempfile::tempdir().unwrap();
-    let ff = write(dir.path(), "ff.bin", &vec![0xFF; 32 << 20]);
-    let (code, rss) = peak_rss_mib(
-        std::process::Command::new(BIN)
-            .args(["--jobs", "2"])
-            .arg(&ff),
-    );
-    assert_eq!(code, 1, "the one long word is reported");
-    assert!(rss < limit, "32 MB of 0xFF: peak RSS {rss} MiB");
 }
 
 /// Standard error full (`/dev/full`) or a closed pipe: the messages are dropped, the result is

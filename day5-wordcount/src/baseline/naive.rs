@@ -15,7 +15,6 @@ use crate::words::{decode, to_lower};
 
 /// Counts `input` the obvious way: decode, split on white space, lower-case, count.
 pub fn count_text_std(input: &[u8]) -> HashMap<String, u64> {
-    // lab:begin day5/count-one-file
     let text = decode(input);
     let mut counts = HashMap::new();
     for word in text.split_whitespace() {
@@ -24,7 +23,6 @@ pub fn count_text_std(input: &[u8]) -> HashMap<String, u64> {
             .or_insert(0) += 1;
     }
     counts
-    // lab:end day5/count-one-file
 }
 
 /// [`count_text_std`] converted to a [`WordCounts`], for comparing with the fast paths.

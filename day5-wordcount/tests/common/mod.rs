@@ -1,6 +1,6 @@
 //! Bounds for tests that could hang: a broken build fails instead of stalling CI.
 
-use std::process::{Child, Output};
+use std::process::{Child, Output, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -36,4 +36,40 @@ pub(crate) fn output_within(child: Child) -> Output {
         "the child ran longer than {BOUND:?} and was killed: a hang"
     );
     out
+}
+
+/// Peak resident memory of a child, from `wait4` (Linux starts a child's count at its parent's
+/// peak, so this is an upper bound; the test process itself stays far below the limit).
+#[allow(dead_code, reason = "`tests/cli.rs`, `tests/steps.rs` only")]
+pub(crate) fn peak_rss_mib(cmd: &mut std::process::Command) -> (i32, u64) {
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (status, rss) = within(move || {
+        let _child = child; // never waited on through `Child`: `wait4` reaps it
+        let mut status = 0;
+        // SAFETY: `rusage` is plain old data, for which all-zero bytes are a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our child, not reaped yet; `status` and `usage` are valid for writes.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        assert_eq!(r, pid, "wait4");
+        (status, usage.ru_maxrss as u64 / 1024)
+    });
+    assert!(libc::WIFEXITED(status), "status {status}");
+    (libc::WEXITSTATUS(status), rss)
+}
+
+/// The peak RSS bound of the bounded-memory test: 100 MiB, or 8× that under ThreadSanitizer
+/// (`cargo xtask race` sets `TSAN_OPTIONS`), whose shadow memory multiplies a process's memory by
+/// 5–10×. Unbounded growth still fails: it took 1.3 GiB on 200 MB of `0xFF`.
+#[allow(dead_code, reason = "`tests/cli.rs`, `tests/steps.rs` only")]
+pub(crate) fn rss_limit_mib() -> u64 {
+    if std::env::var_os("TSAN_OPTIONS").is_some() {
+        800
+    } else {
+        100
+    }
 }
