@@ -52,6 +52,7 @@ pub mod deadline;
 #[cfg(all(feature = "demo", not(loom)))]
 pub mod http;
 pub mod leak;
+pub mod lesson;
 mod sync;
 #[cfg(all(feature = "demo", not(loom)))]
 pub mod tokio_side;
