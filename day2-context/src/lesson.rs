@@ -9,10 +9,10 @@
 //! | Go (`context.go`)                     | here                                                  |
 //! |---------------------------------------|-------------------------------------------------------|
 //! | `emptyCtx` (`Background()`)           | a [`Context`] link with no scope and no parent        |
-//! | `cancelCtx` (`mu`, `err`, `done`, `children`) | [`Scope`]: a `Mutex<State>` and the `done` receiver |
+//! | `cancelCtx` (`mu`, `err`, `done`, `children`) | `Scope`: a `Mutex<State>` and the `done` receiver |
 //! | `close(c.done)`                       | dropping the done channel's only `Sender`             |
-//! | `propagateCancel(parent, child)`      | [`Scope::new_child`]                                  |
-//! | `(*cancelCtx).cancel(removeFromParent, err)` | [`Scope::cancel`]                              |
+//! | `propagateCancel(parent, child)`      | `Scope::new_child`                                    |
+//! | `(*cancelCtx).cancel(removeFromParent, err)` | `Scope::cancel`                                |
 //! | `timerCtx` (`time.AfterFunc`)         | a scope with an entry in the one timer thread below   |
 //! | `valueCtx` and its `value` loop       | a link with a `value`, and [`Context::value`]         |
 //!
@@ -39,8 +39,8 @@
 //!
 //! `cancel` recurses once per level of nesting (Go's does too, on a goroutine stack that grows),
 //! and dropping a chain of links or of never-cancelled scopes recurses the same way. A thread's
-//! stack here is fixed (2 MiB for a spawned thread): a chain about 4 000 scopes deep (debug build)
-//! or 14 000 (release) overflows it and aborts the process. `tests/hostile.rs` runs this step on
+//! stack here is fixed (2 MiB for a spawned thread): a chain 3 000–4 000 scopes deep (debug build)
+//! or 10 000–14 000 (release) overflows it and aborts the process. `tests/hostile.rs` runs this step on
 //! 1 000 levels and keeps 200 000 as an ignored test that says why; step 2 walks a work list
 //! instead and passes 200 000. Like Go's, a timed scope dropped without `cancel` keeps its timer
 //! entry until its deadline.

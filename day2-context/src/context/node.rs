@@ -171,7 +171,6 @@ impl Node {
     /// A new scope under `parent` (none: under `background()`), with its own timer if `deadline`
     /// is given. A child of a done parent is born done with the parent's error (invariant 4).
     pub(crate) fn new_child(parent: &ScopeRef, deadline: Option<Instant>) -> Arc<Node> {
-        // lab:begin day2/child-registration
         let node = Arc::new(Node {
             err: AtomicU8::new(LIVE),
             state: Mutex::new(State::default()),
@@ -195,7 +194,6 @@ impl Node {
             parent.with_arc(|parent| node.arm(deadline, parent));
         }
         node
-        // lab:end day2/child-registration
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -220,7 +218,8 @@ impl Node {
         // A parent may have cancelled us since `new_child` registered us: then no timer (invariant 6).
         if self.err().is_none() {
             // Lock order: scope, then timer.
-            state.timer = Some(timer::insert(deadline, Arc::downgrade(self)));
+            let scope = Arc::downgrade(self);
+            state.timer = Some(timer::insert(deadline, scope));
         }
     }
 
@@ -232,12 +231,6 @@ impl Node {
         decode(self.err.load(Acquire))
     }
 
-    /// The timer's cancel: this scope's own deadline has passed.
-    pub(crate) fn expire(self: &Arc<Self>) {
-        let parent = self.parent.as_ref().and_then(Weak::upgrade);
-        self.cancel(ContextError::DeadlineExceeded, parent.as_ref());
-    }
-
     /// Cancels this scope and its whole subtree with `err` (ignored if already done), removes it
     /// from `parent` (the scope it registered with), and returns only once every descendant is
     /// done (invariant 2).
@@ -245,7 +238,6 @@ impl Node {
     /// The walk is a loop over a work list, not a recursion, so a chain of any depth costs constant
     /// stack: it holds our own lock throughout and one descendant's lock at a time.
     pub(crate) fn cancel(self: &Arc<Self>, err: ContextError, parent: Option<&Arc<Node>>) {
-        // lab:begin day2/cancel-propagation
         let mut fired = Fired::default();
         {
             let mut state = self.lock();
@@ -288,7 +280,6 @@ impl Node {
             timer::remove(entry);
         }
         wake_all(fired.wakers);
-        // lab:end day2/cancel-propagation
     }
 
     /// Marks a live scope done with `err`, under its lock (`state`): stores the error, disconnects
@@ -407,7 +398,6 @@ impl Node {
     /// The receiver `Context::done()` hands out; disconnected once the scope is done.
     #[cfg(not(loom))]
     pub(crate) fn done(&self) -> &crossbeam_channel::Receiver<super::Never> {
-        // lab:begin day2/done-channel
         self.done_rx.get_or_init(|| {
             let (tx, rx) = crossbeam_channel::bounded(0);
             let mut state = self.lock();
@@ -416,7 +406,6 @@ impl Node {
             } // else `tx` drops here and the receiver is born disconnected
             rx
         })
-        // lab:end day2/done-channel
     }
 
     /// Whether this scope has a pending timer entry.
@@ -440,6 +429,14 @@ impl Node {
     /// How many live children are registered (introspection for the leak test).
     pub(crate) fn children_len(&self) -> usize {
         self.lock().children.len()
+    }
+}
+
+impl timer::Expire for Node {
+    /// The timer's cancel: this scope's own deadline has passed.
+    fn expire(self: Arc<Self>) {
+        let parent = self.parent.as_ref().and_then(Weak::upgrade);
+        self.cancel(ContextError::DeadlineExceeded, parent.as_ref());
     }
 }
 
@@ -477,19 +474,11 @@ fn wake_all(wakers: Vec<Waker>) {
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| waker.wake())) {
             match first_panic {
                 None => first_panic = Some(payload),
-                Some(_) => drop_payload(payload),
+                Some(_) => timer::drop_payload(payload),
             }
         }
     }
     if let Some(payload) = first_panic {
         panic::resume_unwind(payload);
-    }
-}
-
-/// Drops a panic payload whose panic was already reported by the panic hook; a payload whose own
-/// drop panics is leaked rather than let that second panic escape.
-pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
-    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
-        std::mem::forget(second);
     }
 }
