@@ -3,7 +3,8 @@
 //! `cargo run --release -p day2-context --example day2-measure [-- --quick]`
 //!
 //! 1. What one context costs: derive + cancel for each constructor, next to tokio-util's
-//!    `CancellationToken::child_token`.
+//!    `CancellationToken::child_token`; then the same rows for step 1 (`day2_context::lesson`)
+//!    beside step 2 (`Context`) and Go, measured back to back: what step 2's optimisations buy.
 //! 2. Many threads deriving from one shared parent (the parent's lock is the shared point).
 //! 3. Fan-out: one `cancel` waking threads blocked on the same context.
 //! 4. The leak check: 100 000 timed contexts created and cancelled, and what is left.
@@ -20,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use day2_context::{CancelHandle, Context, Key, leak};
+use day2_context::{CancelHandle, Context, Key, leak, lesson};
 use labkit::go::{GoRows, SKIPPED};
 use labkit::{Sample, Table, cores_busy_cell, median, median_of, parallel, si};
 use tokio_util::sync::CancellationToken;
@@ -206,6 +207,7 @@ fn main() {
         "### One context: derive and cancel (1 thread)\n\n{table}{}",
         go.note()
     );
+    steps(&go, ops, runs);
 
     eprintln!("measure: threads deriving from one shared parent…");
     let mut table = Table::new([
@@ -312,6 +314,121 @@ fn main() {
     );
 
     deep_chains(runs);
+}
+
+/// Step 1 (the lesson) beside step 2 (the `Context` the week uses) and Go, on the rows where the
+/// steps differ. Each run times step 1's loop, then step 2's, so both see the same machine; the
+/// medians of `runs` runs are printed with cores busy (process CPU / wall) for each.
+fn steps(go: &GoRows, ops: usize, runs: usize) {
+    eprintln!("measure: step 1 (lesson) beside step 2 ({ops} operations per run)…");
+    let (parent, stop) = Context::with_cancel(&Context::background());
+    let (lesson_parent, lesson_stop) = lesson::Context::with_cancel(&lesson::Context::background());
+    let hour = Duration::from_secs(3600);
+    // The row, its Go case, step 1's operation and step 2's.
+    type Row<'a> = (&'a str, &'a str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
+    let rows: Vec<Row<'_>> = vec![
+        (
+            "`with_cancel` + `cancel`",
+            "WithCancel + cancel()",
+            Box::new(|| {
+                let (ctx, cancel) = lesson::Context::with_cancel(&lesson_parent);
+                cancel.cancel();
+                black_box(ctx);
+            }),
+            Box::new(|| {
+                let (ctx, cancel) = Context::with_cancel(&parent);
+                cancel.cancel();
+                black_box(ctx);
+            }),
+        ),
+        (
+            "`with_timeout(1 h)` + `cancel`",
+            "WithTimeout(1h) + cancel()",
+            Box::new(|| {
+                let (ctx, cancel) = lesson::Context::with_timeout(&lesson_parent, hour);
+                cancel.cancel();
+                black_box(ctx);
+            }),
+            Box::new(|| {
+                let (ctx, cancel) = Context::with_timeout(&parent, hour);
+                cancel.cancel();
+                black_box(ctx);
+            }),
+        ),
+        (
+            "`with_value`",
+            "WithValue",
+            Box::new(|| {
+                black_box(lesson::Context::with_value::<RequestId>(&lesson_parent, 1));
+            }),
+            Box::new(|| {
+                black_box(Context::with_value::<RequestId>(&parent, 1));
+            }),
+        ),
+    ];
+    let mut table = Table::new([
+        "operation",
+        "step 1 (lesson) ns/op",
+        "cores busy",
+        "step 2 (fast) ns/op",
+        "cores busy",
+        "Go ns/op",
+        "cores busy",
+        "step 1 / step 2",
+        "× Go: step 1",
+        "× Go: step 2",
+    ]);
+    let timed = |op: &dyn Fn()| {
+        labkit::measure(|| {
+            for _ in 0..ops {
+                op();
+            }
+        })
+        .1
+    };
+    for (name, go_case, lesson_op, fast_op) in &rows {
+        for _ in 0..ops / 10 {
+            lesson_op(); // warm up
+            fast_op();
+        }
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            first.push(timed(lesson_op));
+            second.push(timed(fast_op));
+        }
+        let (first, second) = (median(&first), median(&second));
+        let (ns1, ns2) = (ns_per_op(first, ops as u64), ns_per_op(second, ops as u64));
+        let mut cells = vec![
+            name.to_string(),
+            format!("{ns1:.0}"),
+            cores_busy_cell(&first, 1),
+            format!("{ns2:.0}"),
+            cores_busy_cell(&second, 1),
+        ];
+        let go_row = go.expect(go_case, 1);
+        match go_row {
+            None => cells.extend([SKIPPED.into(), SKIPPED.into()]),
+            Some(row) => cells.extend([
+                format!("{:.0}", ns_per_op(row.sample, row.ops)),
+                cores_busy_cell(&row.sample, 1),
+            ]),
+        }
+        cells.push(format!("{:.2}", ns1 / ns2));
+        match go_row {
+            None => cells.extend([SKIPPED.into(), SKIPPED.into()]),
+            Some(row) => {
+                let theirs = ns_per_op(row.sample, row.ops);
+                cells.extend([times_go(theirs, ns1), times_go(theirs, ns2)]);
+            }
+        }
+        table.row(cells);
+    }
+    stop.cancel();
+    lesson_stop.cancel();
+    println!(
+        "### Step 1 (lesson) beside step 2 (fast) and Go: derive and cancel (1 thread)\n\n{table}{}",
+        go.note()
+    );
 }
 
 /// One fan-out run: `waiters` threads block in `wait` on one context, which is then cancelled.

@@ -29,8 +29,12 @@
 //!
 //! # Modules, by checklist item
 //!
-//! - [`context`] — the `Context` itself: cancel tree, shared timer, `done()`, `cancelled()`, typed
-//!   values. Its module docs state the invariants and the lock order.
+//! - [`lesson`] — step 1, the `Context` a Go programmer writes: Go's `context.go` in safe Rust (a
+//!   mutex, a done channel, a map of children, a recursive cancel, one timer thread). The day's
+//!   first five exercises are cut from it.
+//! - [`context`] — step 2, the fast `Context` the week's other days use: the same API and tests,
+//!   plus `cancelled()` futures and blocking waits, any depth in constant stack. Its module docs
+//!   state the invariants and the lock order, and what each optimisation buys, measured.
 //! - [`chain`] — `Background()` passed through a call chain of three functions.
 //! - [`worker`] — `with_cancel` stopping a long-running thread that exits via `done()`.
 //! - `http` (feature `demo`) — `with_timeout` aborting a real HTTP request; a request ID through
@@ -52,6 +56,7 @@ pub mod deadline;
 #[cfg(all(feature = "demo", not(loom)))]
 pub mod http;
 pub mod leak;
+pub mod lesson;
 mod sync;
 #[cfg(all(feature = "demo", not(loom)))]
 pub mod tokio_side;

@@ -173,7 +173,6 @@ impl Node {
     /// A new scope under `parent` (none: under `background()`), with its own timer if `deadline`
     /// is given. A child of a done parent is born done with the parent's error (invariant 4).
     pub(crate) fn new_child(parent: &ScopeRef, deadline: Option<Instant>) -> Arc<Node> {
-        // lab:begin day2/child-registration
         let node = Arc::new(Node {
             err: AtomicU8::new(LIVE),
             state: Mutex::new(State::default()),
@@ -197,7 +196,6 @@ impl Node {
             parent.with_arc(|parent| node.arm(deadline, parent));
         }
         node
-        // lab:end day2/child-registration
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -222,7 +220,8 @@ impl Node {
         // A parent may have cancelled us since `new_child` registered us: then no timer (invariant 6).
         if self.err().is_none() {
             // Lock order: scope, then timer.
-            state.timer = Some(timer::insert(deadline, Arc::downgrade(self)));
+            let scope = Arc::downgrade(self);
+            state.timer = Some(timer::insert(deadline, scope));
         }
     }
 
@@ -234,12 +233,6 @@ impl Node {
         decode(self.err.load(Acquire))
     }
 
-    /// The timer's cancel: this scope's own deadline has passed.
-    pub(crate) fn expire(self: &Arc<Self>) {
-        let parent = self.parent.as_ref().and_then(Weak::upgrade);
-        self.cancel(ContextError::DeadlineExceeded, parent.as_ref());
-    }
-
     /// Cancels this scope and its whole subtree with `err` (ignored if already done), removes it
     /// from `parent` (the scope it registered with), and returns only once every descendant is
     /// done (invariant 2).
@@ -247,7 +240,6 @@ impl Node {
     /// The walk is a loop over a work list, not a recursion, so a chain of any depth costs constant
     /// stack: it holds our own lock throughout and one descendant's lock at a time.
     pub(crate) fn cancel(self: &Arc<Self>, err: ContextError, parent: Option<&Arc<Node>>) {
-        // lab:begin day2/cancel-propagation
         let mut fired = Fired::default();
         {
             let mut state = self.lock();
@@ -290,7 +282,6 @@ impl Node {
             timer::remove(entry);
         }
         wake_all(fired.wakers);
-        // lab:end day2/cancel-propagation
     }
 
     /// Marks a live scope done with `err`, under its lock (`state`): stores the error, disconnects
@@ -409,7 +400,6 @@ impl Node {
     /// The receiver `Context::done()` hands out; disconnected once the scope is done.
     #[cfg(not(loom))]
     pub(crate) fn done(&self) -> &crossbeam_channel::Receiver<super::Never> {
-        // lab:begin day2/done-channel
         self.done_rx.get_or_init(|| {
             let (tx, rx) = crossbeam_channel::bounded(0);
             let mut state = self.lock();
@@ -418,7 +408,6 @@ impl Node {
             } // else `tx` drops here and the receiver is born disconnected
             rx
         })
-        // lab:end day2/done-channel
     }
 
     /// Whether this scope has a pending timer entry.
@@ -442,6 +431,14 @@ impl Node {
     /// How many live children are registered (introspection for the leak test).
     pub(crate) fn children_len(&self) -> usize {
         self.lock().children.len()
+    }
+}
+
+impl timer::Expire for Node {
+    /// The timer's cancel: this scope's own deadline has passed.
+    fn expire(self: Arc<Self>) {
+        let parent = self.parent.as_ref().and_then(Weak::upgrade);
+        self.cancel(ContextError::DeadlineExceeded, parent.as_ref());
     }
 }
 

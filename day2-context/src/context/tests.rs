@@ -43,46 +43,6 @@ fn context_is_send_sync_clone_debug() {
 }
 
 #[test]
-fn cancel_reaches_grandchild_through_a_dropped_intermediate() {
-    let (parent, cancel) = Context::with_cancel(&Context::background());
-    let grandchild = {
-        let (child, _child_cancel) = Context::with_cancel(&parent);
-        Context::with_cancel(&child).0
-    }; // the intermediate context and its handle are gone
-    cancel.cancel();
-    assert_eq!(grandchild.err(), Some(ContextError::Canceled));
-    assert!(grandchild.done().try_recv().is_err());
-    assert!(grandchild.done().is_empty());
-}
-
-#[test]
-fn child_cancel_unregisters_and_leaves_parent_alone() {
-    let (parent, _cancel) = Context::with_cancel(&Context::background());
-    let (child, child_cancel) = Context::with_cancel(&parent);
-    assert_eq!(parent.child_scopes(), 1);
-    child_cancel.cancel();
-    assert_eq!(parent.child_scopes(), 0);
-    assert_eq!(parent.err(), None);
-    assert_eq!(child.err(), Some(ContextError::Canceled));
-}
-
-#[test]
-fn value_child_registers_with_the_nearest_scope() {
-    struct K;
-    impl Key for K {
-        type Value = u8;
-    }
-    let (parent, cancel) = Context::with_cancel(&Context::background());
-    let valued = Context::with_value::<K>(&parent, 1);
-    let (child, _) = Context::with_cancel(&valued);
-    assert_eq!(parent.child_scopes(), 1);
-    cancel.cancel();
-    assert_eq!(valued.err(), Some(ContextError::Canceled));
-    assert_eq!(child.err(), Some(ContextError::Canceled));
-    assert_eq!(child.value::<K>(), Some(&1));
-}
-
-#[test]
 fn parent_deadline_earlier_means_no_own_timer() {
     let (parent, _p) = Context::with_timeout(&Context::background(), Duration::from_secs(60));
     let (child, _c) = Context::with_timeout(&parent, Duration::from_secs(3600));
@@ -126,28 +86,6 @@ fn background_never_completes() {
 }
 
 #[test]
-fn done_created_after_cancel_is_born_disconnected() {
-    let (ctx, cancel) = Context::with_cancel(&Context::background());
-    cancel.cancel();
-    assert_eq!(
-        ctx.done().recv_timeout(Duration::from_secs(5)),
-        Err(crossbeam_channel::RecvTimeoutError::Disconnected)
-    );
-}
-
-#[test]
-fn duration_max_saturates() {
-    let (ctx, cancel) = Context::with_timeout(&Context::background(), Duration::MAX);
-    assert_eq!(ctx.deadline(), None);
-    assert_eq!(ctx.wait_timeout(Duration::ZERO), None);
-    cancel.cancel();
-    assert_eq!(
-        ctx.wait_timeout(Duration::MAX),
-        Some(ContextError::Canceled)
-    );
-}
-
-#[test]
 fn past_deadline_is_done_at_once_without_a_timer() {
     let (ctx, _cancel) = Context::with_deadline(&Context::background(), Instant::now());
     assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
@@ -162,20 +100,6 @@ fn error_messages_match_go() {
         ContextError::DeadlineExceeded.to_string(),
         "context deadline exceeded"
     );
-}
-
-#[test]
-fn very_long_value_chain_drops_without_overflow() {
-    struct Depth;
-    impl Key for Depth {
-        type Value = u32;
-    }
-    let mut ctx = Context::background();
-    for i in 0..200_000 {
-        ctx = Context::with_value::<Depth>(&ctx, i);
-    }
-    assert_eq!(ctx.value::<Depth>(), Some(&199_999));
-    drop(ctx); // would overflow the stack with a recursive drop
 }
 
 /// Starts a thread blocked in `ctx.wait_timeout(Duration::MAX)` — only a notify can end it — and
@@ -208,18 +132,9 @@ fn cancel_notifies_threads_blocked_without_a_deadline_down_the_tree() {
     });
 }
 
+/// The rest of invariant 1 is in the shared suite (`tests/steps.rs`, `invariants`).
 #[test]
-fn the_first_error_wins() {
-    // A deadline already passed: done with DeadlineExceeded at once, and a cancel changes nothing.
-    let (timed, cancel) = Context::with_deadline(&Context::background(), Instant::now());
-    assert_eq!(timed.err(), Some(ContextError::DeadlineExceeded));
-    cancel.cancel();
-    assert_eq!(timed.err(), Some(ContextError::DeadlineExceeded));
-    // Its child is born with its error and keeps it too.
-    let (child, cancel_child) = Context::with_cancel(&timed);
-    cancel_child.cancel();
-    assert_eq!(child.err(), Some(ContextError::DeadlineExceeded));
-    // Cancelled first: a deadline reaching the scope afterwards changes nothing.
+fn a_deadline_reaching_a_cancelled_scope_changes_nothing() {
     let (cancelled, cancel) = Context::with_timeout(&Context::background(), HOUR);
     cancel.cancel();
     scope(&cancelled).cancel(ContextError::DeadlineExceeded, None);

@@ -8,16 +8,23 @@
 //! Lock order: a scope's lock may be held while taking the timer's lock, never the reverse — the
 //! thread releases its lock before it cancels an expired scope. The thread runs no other user code
 //! than the wakers a cancel wakes, and it survives one that panics.
+//!
+//! The timer knows what it fires only as [`Expire`], which `node.rs` implements for its scopes: the
+//! scopes use the timer, never the reverse.
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::thread;
 use std::time::Instant;
 
 use labkit::drop_payload;
 
-use super::node::Node;
+/// What the timer fires: a scope whose own deadline has passed.
+pub(crate) trait Expire: Send + Sync {
+    /// Cancels with `DeadlineExceeded`; called on the timer thread with no timer lock held.
+    fn expire(self: Arc<Self>);
+}
 
 /// A pending deadline's key in the timer's map; the sequence number breaks ties between equal
 /// instants.
@@ -34,7 +41,7 @@ struct Timer {
 }
 
 struct State {
-    entries: BTreeMap<(Instant, u64), Weak<Node>>,
+    entries: BTreeMap<(Instant, u64), Weak<dyn Expire>>,
     next_seq: u64,
     /// What the thread is doing, so `insert` wakes it only for a deadline it would otherwise miss.
     thread: Sleep,
@@ -108,9 +115,7 @@ fn run() {
             // `cancel` wakes the scope's async waiters, which runs executor code. A waker that
             // panics must not end this thread — every later deadline would be lost. The panic
             // hook has already reported it; the scope is done and every other waker was woken.
-            let cancelled = panic::catch_unwind(AssertUnwindSafe(|| {
-                node.expire();
-            }));
+            let cancelled = panic::catch_unwind(AssertUnwindSafe(|| node.expire()));
             if let Err(payload) = cancelled {
                 drop_payload(payload);
             }
@@ -120,7 +125,7 @@ fn run() {
 }
 
 /// Schedules `node` to be cancelled with `DeadlineExceeded` at `at`.
-pub(crate) fn insert(at: Instant, node: Weak<Node>) -> Entry {
+pub(crate) fn insert(at: Instant, node: Weak<dyn Expire>) -> Entry {
     let timer = timer();
     let mut state = timer.lock();
     let seq = state.next_seq;
@@ -154,12 +159,13 @@ pub(crate) fn pending() -> usize {
 
 /// Whether the timer holds an entry for `node` (which may be gone already).
 #[cfg(test)]
-pub(crate) fn holds(node: &Weak<Node>) -> bool {
+pub(crate) fn holds<T: Expire>(node: &Weak<T>) -> bool {
     TIMER.get().is_some_and(|timer| {
         timer
             .lock()
             .entries
             .values()
-            .any(|entry| entry.ptr_eq(node))
+            .any(|entry| std::ptr::addr_eq(entry.as_ptr(), node.as_ptr()))
     })
 }
+
