@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use common::{BOUND, output_within, within};
-use crossbeam_channel::{RecvTimeoutError, bounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, bounded, select};
 use day2_context::{Context, ContextError};
 use day5_wordcount::baseline::naive;
 use day5_wordcount::chunked::count_chunked;
@@ -199,14 +199,19 @@ fn fifo(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Opens a FIFO for writing, which waits until a reader opens it; `None` if none did within
-/// `wait` (the opening thread then finishes, and closes it at once, when a reader comes).
-fn open_writer(path: &Path, wait: Duration) -> Option<File> {
+/// `wait` (the opening thread then finishes, and closes it at once, when a reader comes). Fails
+/// at once if the run (`run`) ends first, so a run that panics does not cost the whole wait.
+fn open_writer(path: &Path, run: &Receiver<Counted>, wait: Duration) -> Option<File> {
     let (tx, rx) = bounded(1);
-    let path = path.to_owned();
+    let owned = path.to_owned();
     thread::spawn(move || {
-        let _ = tx.send(OpenOptions::new().write(true).open(path).unwrap());
+        let _ = tx.send(OpenOptions::new().write(true).open(owned).unwrap());
     });
-    rx.recv_timeout(wait).ok()
+    select! {
+        recv(rx) -> file => file.ok(),
+        recv(run) -> ended => panic!("the run ended before it opened {}: {ended:?}", path.display()),
+        default(wait) => None,
+    }
 }
 
 /// Runs `S::count_files` on its own thread; the receiver gets the result.
@@ -215,7 +220,7 @@ fn spawn_count<S: Step>(
     files: Vec<PathBuf>,
     jobs: usize,
     timeout: Option<Duration>,
-) -> crossbeam_channel::Receiver<Counted> {
+) -> Receiver<Counted> {
     let (tx, rx) = bounded(1);
     let parent = parent.clone();
     thread::spawn(move || {
@@ -382,7 +387,7 @@ fn a_run_cut_by_the_deadline_keeps_what_it_counted<S: Step>() {
         2,
         Some(deadline),
     );
-    let mut writer = open_writer(&pipe, BOUND).expect("a worker opens the pipe");
+    let mut writer = open_writer(&pipe, &result, BOUND).expect("a worker opens the pipe");
     writer.write_all(b"cherry cherry cherry apple\n").unwrap();
     // A line now and then, as `tail -f` gives them: a worker blocked in a read (the lesson's)
     // sees the deadline after its next line. Written until the run returns, never after.
@@ -410,10 +415,10 @@ fn files_are_counted_at_once_on_the_pool<S: Step>() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (fifo(dir.path(), "a"), fifo(dir.path(), "b"));
     let result = spawn_count::<S>(&Context::background(), vec![a.clone(), b.clone()], 2, None);
-    let mut to_a = open_writer(&a, BOUND).expect("a worker opens the first pipe");
+    let mut to_a = open_writer(&a, &result, BOUND).expect("a worker opens the first pipe");
     // Both files are open at once within 10 s, however busy the machine; one after the other,
     // never: the first is still open here.
-    let to_b = open_writer(&b, Duration::from_secs(10));
+    let to_b = open_writer(&b, &result, Duration::from_secs(10));
     to_a.write_all(b"x y\n").unwrap();
     drop(to_a); // ends the first file, so that a one-at-a-time count can go on and finish
     let mut to_b = to_b.expect("the second pipe is opened while the first is still being read");
