@@ -781,3 +781,91 @@ fn the_tour_starts_counts_once_and_stops() {
     );
     assert!(out.contains("graceful stop: stopped after"), "{out}");
 }
+
+/// The upload form's answers are pages a person can read (`Accept: text/html`, as a browser
+/// sends): the top words with a bar each, each file's status, a binary file flagged, the form's
+/// top-N field obeyed, a link back; an empty form is a 400 page saying "no file chosen".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_answers_with_html_pages() {
+    bounded(async {
+        let server = Server::start(config(1, 2)).await.unwrap();
+        let client = reqwest::Client::new();
+        let html = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+        let form = reqwest::multipart::Form::new()
+            .text("top", "2")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"b a b <c> <c> <c>".to_vec()).file_name("t.txt"),
+            )
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"\x7fELF\x00\x01 x".to_vec()).file_name("a.out"),
+            );
+        let reply = client
+            .post(url(&server, "/count"))
+            .header("accept", html)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
+        assert!(
+            reply.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = reply.text().await.unwrap();
+        assert!(page.contains("<h2>Top 2 words</h2>"), "{page}");
+        assert!(
+            page.contains("<td>&lt;c&gt;</td><td class=\"n\">3</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("class=\"bar\" style=\"width:100.0%\""),
+            "{page}"
+        );
+        assert!(page.contains("style=\"width:66.6%\""), "{page}");
+        let binary = page.lines().find(|l| l.contains("<td>a.out</td>")).unwrap();
+        assert!(binary.contains("looks binary"), "{binary}");
+        let text = page.lines().find(|l| l.contains("<td>t.txt</td>")).unwrap();
+        assert!(
+            !text.contains("looks binary") && text.contains("full"),
+            "{text}"
+        );
+        assert!(page.contains("<a href=\"/\">"), "{page}");
+        assert!(!page.contains("id=\"partial\""), "{page}");
+        // What a browser sends for a form with no file chosen: one part, no name, no bytes.
+        let empty = reqwest::multipart::Form::new().text("top", "20").part(
+            "file",
+            reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+        );
+        let reply = client
+            .post(url(&server, "/count"))
+            .header("accept", html)
+            .multipart(empty)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::BAD_REQUEST);
+        let page = reply.text().await.unwrap();
+        assert!(page.contains("id=\"error\">no file chosen"), "{page}");
+        // Other errors are pages too; JSON clients still get JSON.
+        let missing = client
+            .get(url(&server, "/nowhere"))
+            .header("accept", html)
+            .send()
+            .await
+            .unwrap();
+        assert!(missing.text().await.unwrap().contains("no such path"));
+        let json = client.get(url(&server, "/nowhere")).send().await.unwrap();
+        assert!(
+            json.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("json")
+        );
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}

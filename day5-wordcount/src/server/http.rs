@@ -16,9 +16,9 @@ use day2_context::Context;
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use super::App;
 use super::metrics::CLIENT_CLOSED;
 use super::pool::{PartEnd, Pumped, Tally};
+use super::{App, page};
 use crate::chunked::DEFAULT_MAX_WORD;
 
 /// The router, with the body limit that `Multipart` enforces and the metrics layer.
@@ -100,9 +100,37 @@ async fn track(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
         start: Instant::now(),
         status: CLIENT_CLOSED,
     };
-    let response = next.run(request).await;
+    let html = wants_html(request.headers());
+    let mut response = next.run(request).await;
     track.status = response.status().as_u16();
+    if html && (response.status().is_client_error() || response.status().is_server_error()) {
+        response = html_error(response).await;
+    }
     response
+}
+
+/// An [`ApiError`]'s JSON answer as an HTML page, for a browser.
+async fn html_error(response: Response) -> Response {
+    let (mut head, body) = response.into_parts();
+    if head.headers.get(header::CONTENT_TYPE) != Some(&HeaderValue::from_static("application/json"))
+    {
+        return Response::from_parts(head, body);
+    }
+    // An error's JSON is a line; anything longer is not one of ours and is passed on cut.
+    let bytes = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    head.headers.remove(header::CONTENT_LENGTH);
+    head.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let page = page::error(head.status.as_u16(), &message);
+    Response::from_parts(head, Body::from(page))
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
@@ -120,6 +148,23 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
 /// The largest `?top`: a larger one is a 400 naming the limit (an answer of every distinct word
 /// of a large body would be as large as the body's table).
 pub(super) const MAX_TOP: usize = 100_000;
+
+fn check_top(top: usize) -> Result<usize, ApiError> {
+    if top > MAX_TOP {
+        return Err(ApiError::bad_request(format!(
+            "top={top}: at most {MAX_TOP} words per answer"
+        )));
+    }
+    Ok(top)
+}
+
+/// The form's top-N field.
+fn parse_top(text: &str) -> Result<usize, ApiError> {
+    let top = text.parse().map_err(|_| {
+        ApiError::bad_request(format!("top={text:?}: expected a whole number of words"))
+    })?;
+    check_top(top)
+}
 
 /// `POST /count`'s query string.
 #[derive(Debug, Deserialize)]
@@ -143,7 +188,13 @@ pub(super) struct PartReport {
     /// first in the part.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) skipped: Option<Skipped>,
+    /// The part looks binary: a NUL byte in its first [`SNIFF`] bytes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(super) binary: bool,
 }
+
+/// How much of a part is looked at to tell whether it is binary (as git and grep do: a NUL byte).
+const SNIFF: usize = 8 << 10;
 
 /// Words skipped for being longer than the longest word counted.
 #[derive(Debug, Serialize)]
@@ -154,8 +205,9 @@ pub(super) struct Skipped {
 }
 
 impl PartReport {
-    fn new(name: String, end: PartEnd) -> PartReport {
+    fn new(name: String, end: PartEnd, binary: bool) -> PartReport {
         PartReport {
+            binary,
             name,
             bytes: end.bytes,
             status: match end.stop {
@@ -200,12 +252,8 @@ async fn count(
     request: Request,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let top = query.top.unwrap_or(10);
-    if top > MAX_TOP {
-        return Err(ApiError::bad_request(format!(
-            "top={top}: at most {MAX_TOP} words per answer"
-        )));
-    }
+    let mut top = query.top.unwrap_or(10);
+    check_top(top)?;
     let timeout = match &query.timeout {
         None => app.config.timeout,
         Some(t) => match humantime::parse_duration(t) {
@@ -251,7 +299,7 @@ async fn count(
         let form = Multipart::from_request(request, &app)
             .await
             .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-        count_form(&app, &ctx, admitted.tally(), form).await?
+        count_form(&app, &ctx, admitted.tally(), form, &mut top).await?
     } else {
         count_body(&app, &ctx, admitted.tally(), request.into_body()).await?
     };
@@ -314,32 +362,53 @@ async fn count_body(
         }
         None => feeder.cut().await,
     };
-    let parts = vec![PartReport::new("body".to_owned(), end)];
+    let parts = vec![PartReport::new("body".to_owned(), end, false)];
     Ok((feeder.finish().await, parts))
 }
 
 /// A form: its parts counted one after the other into one table (they arrive one after the
 /// other), each reported on its own.
+///
+/// A part named `top` without a file name is the upload page's top-N field: it sets `top`
+/// instead of being counted.
 async fn count_form(
     app: &App,
     ctx: &Context,
     tally: Box<Tally>,
     mut form: Multipart,
+    top: &mut usize,
 ) -> Result<(Box<Tally>, Vec<PartReport>), ApiError> {
     let mut feeder = app.counter.feeder(ctx, tally);
     let mut parts = Vec::new();
+    let mut binary = false;
     // The part being read, if any: cut by a stop, it is still reported.
     let mut open: Option<String> = None;
     let mut read = 0;
     let limit = app.config.max_body;
     let mut budget_stop = false;
     let reading = async {
-        while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+        while let Some(field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+            if field.file_name().is_none() && field.name() == Some("top") {
+                let text = field.text().await.map_err(|e| multipart_error(&e))?;
+                *top = parse_top(text.trim())?;
+                continue;
+            }
             let name = field
                 .file_name()
                 .or(field.name())
                 .map_or_else(|| format!("part {}", parts.len() + 1), str::to_owned);
             open = Some(name);
+            binary = false;
+            let mut sniffed = 0;
+            let mut field = field.inspect(|frame| {
+                if let Ok(data) = frame
+                    && sniffed < SNIFF
+                {
+                    let look = &data[..data.len().min(SNIFF - sniffed)];
+                    binary |= look.contains(&0);
+                    sniffed += look.len();
+                }
+            });
             match feeder.pump(&mut field, &mut read, limit).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => {
@@ -349,8 +418,13 @@ async fn count_form(
                 }
                 Err(e) => return Err(pump_error(&e, limit, multipart_error)),
             }
+            drop(field);
             let end = feeder.end_part().await;
-            parts.push(PartReport::new(open.take().expect("set above"), end));
+            parts.push(PartReport::new(
+                open.take().expect("set above"),
+                end,
+                binary,
+            ));
         }
         Ok::<(), ApiError>(())
     };
@@ -372,7 +446,7 @@ async fn count_form(
     }
     if let Some(name) = open {
         let end = feeder.cut().await;
-        parts.push(PartReport::new(name, end));
+        parts.push(PartReport::new(name, end, binary));
     }
     if parts.is_empty() {
         return Err(ApiError::bad_request(
@@ -470,7 +544,7 @@ fn answer(
         let _ = crate::report::write_top(&mut out, &top, false);
         ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], out).into_response()
     } else {
-        axum::Json(Reply {
+        let reply = Reply {
             top,
             words: tally.counts.total(),
             distinct: tally.counts.len(),
@@ -479,8 +553,12 @@ fn answer(
             stopped: stopped.clone(),
             skipped_words,
             parts: multipart.then_some(parts),
-        })
-        .into_response()
+        };
+        if wants_html(headers) {
+            Html(page::answer(&reply)).into_response()
+        } else {
+            axum::Json(reply).into_response()
+        }
     };
     if let Some(why) = stopped
         && let Ok(v) = HeaderValue::from_str(&why)
@@ -488,6 +566,14 @@ fn answer(
         response.headers_mut().insert("x-partial-result", v);
     }
     response
+}
+
+/// A browser's `Accept` (the upload form's requests): `text/html` among the types.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {

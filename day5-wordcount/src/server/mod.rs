@@ -42,6 +42,7 @@
 
 mod http;
 mod metrics;
+mod page;
 mod pool;
 
 use std::fmt;
