@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p day5-wordcount --example day5-measure [-- --quick] [-- --gib 1]
-//!     [-- --soak SECS] [-- --server-only]
+//!     [-- --soak SECS] [-- --server-only] [-- --mix SECS]
 //! ```
 //!
 //! Inputs, written once under `target/wordcount-corpus/` (regenerated when their size is wrong):
@@ -84,6 +84,10 @@ struct Args {
     /// The server tables only, not the CLI's.
     #[arg(long)]
     server_only: bool,
+    /// Only issue 20's mixed load, SECS seconds per row: 64 clients × 1 MiB alone, then with 8
+    /// clients hanging up and 4 trickling (`serve --jobs 2`).
+    #[arg(long, value_name = "SECS")]
+    mix: Option<u64>,
 }
 
 fn main() -> io::Result<()> {
@@ -121,7 +125,11 @@ fn main() -> io::Result<()> {
         gib,
         soak,
         server_only,
+        mix,
     } = Args::parse();
+    if let Some(secs) = mix {
+        return mix_table(secs);
+    }
     if server_only {
         return server_tables(quick, soak);
     }
@@ -373,6 +381,121 @@ fn server_tables(quick: bool, soak: Option<u64>) -> io::Result<()> {
     Ok(())
 }
 
+/// Issue 20's mixed load, `secs` seconds per row, `serve --jobs 2 --queue 64`: 64 clients posting
+/// 1 MiB back to back ("steady"), alone, then beside 8 clients that each send 1 MiB of a declared
+/// 8 MiB and hang up, 20 times a second each, and 4 clients that trickle a word every 20 ms under
+/// a 1 s deadline, in a loop. The CLI's MB per CPU-second: `--jobs 2` on 64 MiB of the same text.
+fn mix_table(secs: u64) -> io::Result<()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let dir = PathBuf::from(CORPUS_DIR);
+    fs::create_dir_all(&dir)?;
+    let text = Corpus::generate(42, 64 << 20);
+    let file = dir.join("server-mix-64mib.txt");
+    write_if_changed(&file, &text)?;
+    let body = bytes::Bytes::from(text[..1 << 20].to_vec());
+    drop(text);
+    eprintln!("mix: the CLI on 64 MiB …");
+    let (cli, _) = run_child(&tool_args(2, std::slice::from_ref(&file)), 3)?;
+    let cli_mb_cpu = 64.0 * 1.048_576 / cli.cpu.as_secs_f64();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = load::ServerChild::spawn(&me(), 2, 64)?;
+    let addr = server.addr;
+    println!(
+        "Mixed load, {secs} s per row, `serve --jobs 2 --queue 64` in a child process on 127.0.0.1; steady: 64 clients × 1 MiB back to back; hang-ups: 8 clients × 20/s, 1 MiB of a declared 8 MiB; tricklers: 4 clients, a word every 20 ms under `?timeout=1s`. The CLI, `--jobs 2` on 64 MiB of the same text (median of 3): {cli_mb_cpu:.0} MB per CPU-second. Cores busy = server CPU / wall."
+    );
+    println!();
+    let mut table = Table::new([
+        "load",
+        "steady 200",
+        "steady MB/s",
+        "p50 ms",
+        "p99 ms",
+        "hang-ups",
+        "trickles",
+        "server CPU s",
+        "cores busy",
+        "MB / server CPU-s",
+        "× CLI",
+        "peak RSS MiB",
+    ]);
+    for mixed in [false, true] {
+        eprintln!(
+            "mix: steady{} …",
+            if mixed {
+                " + hang-ups + tricklers"
+            } else {
+                " alone"
+            }
+        );
+        server.reset_peak();
+        let cpu0 = server.cpu();
+        let (hangups, trickles) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        let run = runtime.block_on(async {
+            let mut side = Vec::new();
+            if mixed {
+                for _ in 0..8 {
+                    let (body, n) = (body.clone(), Arc::clone(&hangups));
+                    side.push(tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(Duration::from_millis(50));
+                        while std::time::Instant::now() < end {
+                            tick.tick().await; // pacing: 20 a second
+                            if load::disconnect(addr, &body, 8 << 20).await.is_ok() {
+                                // Relaxed: a tally read after the tasks are joined.
+                                n.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }));
+                }
+                for _ in 0..4 {
+                    let n = Arc::clone(&trickles);
+                    side.push(tokio::spawn(async move {
+                        while std::time::Instant::now() < end {
+                            if load::trickle(addr).await.is_ok() {
+                                // Relaxed: as above.
+                                n.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }));
+                }
+            }
+            let run =
+                load::drive(addr, 64, body.clone(), u64::MAX, Duration::from_secs(secs)).await;
+            for task in side {
+                let _ = task.await;
+            }
+            run
+        });
+        let cpu = server.cpu().saturating_sub(cpu0).as_secs_f64();
+        let mb = run.bytes_ok as f64 / 1e6;
+        table.row([
+            if mixed {
+                "steady + hang-ups + tricklers"
+            } else {
+                "steady alone"
+            }
+            .to_owned(),
+            run.ok.to_string(),
+            format!("{:.0}", mb / run.wall.as_secs_f64()),
+            format!("{:.0}", run.percentile(0.5).as_secs_f64() * 1e3),
+            format!("{:.0}", run.percentile(0.99).as_secs_f64() * 1e3),
+            hangups.load(Ordering::Relaxed).to_string(),
+            trickles.load(Ordering::Relaxed).to_string(),
+            format!("{cpu:.1}"),
+            format!("{:.2}", cpu / run.wall.as_secs_f64()),
+            format!("{:.0}", mb / cpu),
+            format!("{:.2}", mb / cpu / cli_mb_cpu),
+            format!("{:.1}", mib(server.peak_rss())),
+        ]);
+    }
+    print!("{table}");
+    println!();
+    println!("Server's summary at SIGTERM: `{}`", server.stop()?);
+    Ok(())
+}
+
 /// `secs` seconds at saturation: 48 clients posting 64 KiB and 8 MiB bodies into `--queue 16`
 /// (so some are shed), plus a client hanging up mid-body and a client trickling its body under a
 /// 1 s deadline, each in a loop; the server's RSS sampled every second.
@@ -394,7 +517,7 @@ fn soak_table(
         let disconnects = tokio::spawn(async move {
             let mut n = 0u64;
             while std::time::Instant::now() < end {
-                if load::disconnect(addr, &part).await.is_ok() {
+                if load::disconnect(addr, &part, part.len() * 4).await.is_ok() {
                     n += 1;
                 }
             }

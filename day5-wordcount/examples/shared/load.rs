@@ -201,13 +201,11 @@ pub(crate) async fn drive(
     total
 }
 
-/// A client that sends part of a body and hangs up.
-pub(crate) async fn disconnect(addr: SocketAddr, part: &[u8]) -> io::Result<()> {
+/// A client that sends `part` of a body of `declared` bytes and hangs up.
+pub(crate) async fn disconnect(addr: SocketAddr, part: &[u8], declared: usize) -> io::Result<()> {
     let mut s = tokio::net::TcpStream::connect(addr).await?;
-    let head = format!(
-        "POST /count HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
-        part.len() * 4
-    );
+    let head =
+        format!("POST /count HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {declared}\r\n\r\n");
     s.write_all(head.as_bytes()).await?;
     s.write_all(part).await?;
     Ok(())

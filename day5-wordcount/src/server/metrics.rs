@@ -29,6 +29,7 @@ pub(super) struct Metrics {
     in_flight: Gauge,
     queued: Gauge,
     running: Gauge,
+    memory: Gauge,
 }
 
 /// The status recorded for a request whose client went away before its answer.
@@ -44,6 +45,7 @@ impl Metrics {
         // 1 ms … ~16 s, ×2 per bucket.
         let duration = Histogram::new(exponential_buckets(0.001, 2.0, 15));
         let (in_flight, queued, running) = (Gauge::default(), Gauge::default(), Gauge::default());
+        let memory = Gauge::default();
         registry.register(
             "requests",
             "HTTP requests answered, by status",
@@ -76,7 +78,13 @@ impl Metrics {
             "Counting jobs on a pool worker",
             running.clone(),
         );
+        registry.register(
+            "memory_charged_bytes",
+            "Bytes charged to --max-memory by requests in flight (buffers and word tables)",
+            memory.clone(),
+        );
         Metrics {
+            memory,
             registry,
             requests,
             shed,
@@ -114,12 +122,13 @@ impl Metrics {
             .collect()
     }
 
-    /// The text exposition, gauges read from `load` at this instant.
-    pub(super) fn encode(&self, load: Load) -> String {
+    /// The text exposition, gauges read from `load` and `memory` (bytes charged) at this instant.
+    pub(super) fn encode(&self, load: Load, memory: usize) -> String {
         let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.in_flight.set(as_i64(load.requests));
         self.queued.set(as_i64(load.queued));
         self.running.set(as_i64(load.running));
+        self.memory.set(as_i64(memory));
         let mut text = String::new();
         // Writing to a `String` cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);

@@ -5,26 +5,44 @@
 //!                                                  (Mon)          (Wed)        (Tue: child of the
 //!                                                                               root, deadline,
 //!                                                                               cancel on drop)
-//!  body frames ─▶ credits (≤ 4 chunks) ◀─ granted by the pool job per part ─▶ ChunkCounter ─▶ map per running part
-//!     (Thu: a stream with backpressure)    (Wed: day 3's Pool)   (Fri: the CLI's tokenizer)
-//!                                                  └──▶ merge_all (Fri) ─▶ top N ─▶ JSON / lines
+//!  body frames ─▶ batch (≤ 256 KiB) ─▶ a pool job per batch, with the request's Tally ─▶ back
+//!     (Thu: a stream with backpressure)   (Wed: day 3's Pool)   (Fri: the CLI's ChunkCounter)
+//!                                                  └──▶ top N ─▶ JSON / text lines
 //! ```
 //!
 //! | week's pattern | here |
 //! |---|---|
-//! | Mon: shared state, atomics | [`Load`] (a `watch` of admitted / queued / running), the Prometheus counters |
+//! | Mon: shared state, atomics | [`Load`] (a `watch` of admitted / queued / running / bytes counted), the memory budget, the Prometheus counters |
 //! | Tue: `context` | one [`Context`] per request, child of the server's root: deadline = min(`timeout`, `--max-timeout`), cancelled when the client disconnects (the handler's drop guard) or at the end of the shutdown grace |
-//! | Wed: worker pool | one day 3 `Pool` of `--jobs` threads for every request; admission of `--jobs + --queue` requests, 503 + `Retry-After` beyond |
-//! | Thu: pipeline | body frames → credits granted by the worker → the pool job; the socket is read no faster than the pool counts, and not at all while the request waits for a worker |
-//! | Fri: word count | the CLI's [`ChunkCounter`](crate::chunked::ChunkCounter), [`merge_all`](crate::run::merge_all) and [`top`](crate::WordCounts::top): identical words and output |
+//! | Wed: worker pool | one day 3 `Pool` of `--jobs` threads for every request; a job is a batch of bytes that has arrived; admission of `--jobs + --queue` requests (and of the memory budget), 503 + `Retry-After` beyond |
+//! | Thu: pipeline | body frames → the batch being filled → the pool; the socket is not read while a request's batch is full |
+//! | Fri: word count | the CLI's [`ChunkCounter`](crate::chunked::ChunkCounter) and [`top`](crate::WordCounts::top): identical words and output |
 //!
-//! Memory: a request's body is read only while its job is on a worker, at most 4 frames ahead of
-//! the counting (hyper's read buffer, ≤ ~400 KiB each), so body bytes in memory are at most
-//! `--jobs` × 4 frames; plus one distinct-word table per part being counted and one per answer
-//! being written. Admission bounds the requests, so memory is bounded whatever the clients send.
+//! # Who owns what, where the back-pressure is
+//!
+//! - The handler task (tokio) owns the request: its body, its batch being filled, and its
+//!   `pool::Tally` (word table + tokenizer state) whenever no job is counting it.
+//! - A pool worker owns a request's Tally only while it counts one batch, then sends it back. A
+//!   request waiting for the network holds no worker, so clients that crawl cost nothing but their
+//!   admission slot; each request has at most one job in the FIFO queue, so the pool is shared
+//!   batch by batch (details and invariants in `pool.rs`).
+//! - Back-pressure: a request reads its socket only while its batch has room (≤ 256 KiB beyond
+//!   the batch being counted); admission bounds the requests (`--jobs + --queue`), and so the
+//!   pool's queue (one job per request) and the bytes read but not counted.
+//!
+//! # Memory
+//!
+//! Bounded whatever the clients send: per request, two batches and a read buffer (charged at
+//! admission) and a word table of at most `--max-table` (48 MiB), charged as it grows; all
+//! requests together within `--max-memory` (160 MiB). A request whose table reaches its budget
+//! answers with what it counted, `partial: true` and `stopped: "table budget"` (or `"server memory
+//! budget"`): work done is kept, as the CLI keeps it at a deadline. After a request whose table
+//! held 8 MiB or more the allocator is asked to give the freed memory back (`malloc_trim`).
+//! `?top` is at most 100 000.
 
 mod http;
 mod metrics;
+mod page;
 mod pool;
 
 use std::fmt;
@@ -43,8 +61,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use self::http::ApiError;
 use self::metrics::Metrics;
-use self::pool::Counter;
 pub use self::pool::Load;
+use self::pool::{BATCH, Charge, Counter, Memory, Tally};
 
 /// `day5-wordcount serve`: count words of HTTP request bodies.
 #[derive(Clone, Debug, Parser)]
@@ -53,12 +71,22 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub addr: SocketAddr,
-    /// Counting threads (day 3's pool) [default: the number of available CPUs].
+    /// Counting threads (day 3's pool); the default is the number of available CPUs.
     #[arg(long, short, value_name = "N", default_value_t = default_jobs(), value_parser = parse_jobs)]
     pub jobs: usize,
-    /// Requests admitted beyond `--jobs` to wait for a worker; more get 503 at once.
+    /// Requests in flight beyond `--jobs` (receiving, or waiting for a worker); more get 503 at
+    /// once.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub queue: usize,
+    /// Largest word table of one request (distinct words × their size); past it the request
+    /// answers with what it counted, `stopped: "table budget"`.
+    #[arg(long, value_name = "SIZE", default_value = "48MiB", value_parser = parse_size)]
+    pub max_table: u64,
+    /// What all requests in flight may hold together (their buffers and word tables); a request
+    /// that finds no room is refused with 503, a table that finds no room to grow stops with
+    /// `stopped: "server memory budget"`.
+    #[arg(long, value_name = "SIZE", default_value = "160MiB", value_parser = parse_size)]
+    pub max_memory: u64,
     /// Largest request body, e.g. `64KiB`, `8MiB`, `1GiB` (`KB`, `MB`: powers of 1000), or a
     /// number of bytes; larger gets 413.
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
@@ -107,6 +135,11 @@ impl Config {
 
 /// After the grace period, how long the cancelled requests' answers may take to be written.
 const LAST_WRITES: Duration = Duration::from_secs(5);
+
+/// What admission charges a request on the memory budget before its table grows: the batch being
+/// counted, the one being filled (each up to [`BATCH`] plus a frame), and its connection's read
+/// buffer.
+const REQUEST_BASE: usize = 2 * (BATCH + READ_BUFFER) + READ_BUFFER;
 
 /// The largest read buffer of a connection (hyper's default is about 400 KiB): a large body streams
 /// through it in frames, and every open connection keeps the buffer it grew to.
@@ -174,14 +207,27 @@ struct App {
     root: Context,
     counter: Counter,
     admission: Arc<Semaphore>,
+    /// `--max-memory`: what admitted requests' buffers and tables may hold together.
+    memory: Arc<Memory>,
     load: Arc<watch::Sender<Load>>,
     metrics: Metrics,
 }
 
-/// An admitted request: holds one of the `--jobs + --queue` permits until answered.
+/// An admitted request: holds one of the `--jobs + --queue` permits until answered, and its
+/// charge on the memory budget until its Tally takes it.
 struct Admitted {
     _permit: OwnedSemaphorePermit,
     load: Arc<watch::Sender<Load>>,
+    charge: Option<Charge>,
+    max_table: usize,
+}
+
+impl Admitted {
+    /// The request's counting state, which carries its memory charge from here on.
+    fn tally(&mut self) -> Box<Tally> {
+        let charge = self.charge.take().expect("one Tally per request");
+        Tally::new(charge, self.max_table)
+    }
 }
 
 impl Drop for Admitted {
@@ -193,27 +239,34 @@ impl Drop for Admitted {
 impl App {
     /// Admits a request, or refuses it at once: never an unbounded queue.
     fn admit(&self) -> Result<Admitted, ApiError> {
-        match Arc::clone(&self.admission).try_acquire_owned() {
-            Ok(permit) => {
-                self.load.send_modify(|l| l.requests += 1);
-                Ok(Admitted {
-                    _permit: permit,
-                    load: Arc::clone(&self.load),
-                })
-            }
-            Err(_) => {
-                self.metrics.shed();
-                Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!(
-                        "busy: {} requests admitted (--jobs {} + --queue {}); retry later",
-                        self.config.jobs + self.config.queue,
-                        self.config.jobs,
-                        self.config.queue
-                    ),
-                ))
-            }
-        }
+        let busy = |why: String| {
+            self.metrics.shed();
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("busy: {why}; retry later"),
+            ))
+        };
+        let Ok(permit) = Arc::clone(&self.admission).try_acquire_owned() else {
+            return busy(format!(
+                "{} requests admitted (--jobs {} + --queue {})",
+                self.config.jobs + self.config.queue,
+                self.config.jobs,
+                self.config.queue
+            ));
+        };
+        let Some(charge) = Charge::admit(&self.memory, REQUEST_BASE) else {
+            return busy(format!(
+                "the server's memory budget is in use (--max-memory {} bytes)",
+                self.config.max_memory
+            ));
+        };
+        self.load.send_modify(|l| l.requests += 1);
+        Ok(Admitted {
+            _permit: permit,
+            load: Arc::clone(&self.load),
+            charge: Some(charge),
+            max_table: usize::try_from(self.config.max_table).unwrap_or(usize::MAX),
+        })
     }
 }
 
@@ -277,6 +330,7 @@ impl Server {
         let app = Arc::new(App {
             counter: Counter::new(config.jobs, Arc::clone(&load)),
             admission: Arc::new(Semaphore::new(config.jobs + config.queue)),
+            memory: Memory::new(usize::try_from(config.max_memory).unwrap_or(usize::MAX)),
             load,
             metrics: Metrics::new(),
             root,

@@ -1,68 +1,271 @@
-//! The counting side of the server: one day 3 [`Pool`] shared by every request, fed request bodies
-//! chunk by chunk.
+//! The counting side of the server: one day 3 [`Pool`] shared by every request, fed *chunks that
+//! have arrived*, never a request that is still waiting for its bytes.
 //!
 //! ```text
-//!  tokio (handler)                          pool worker (day 3), one per part being counted
-//!  body frame ─▶ credit (semaphore) ─▶ [ chunks ] ─▶ select { ctx.done(), next chunk }
-//!                                                      └▶ ChunkCounter::feed ─▶ the part's map
-//!  end of part ─▶ Chunk::End ───────────────────────▶ finish the last word ─▶ oneshot ─▶ handler
+//!  tokio: the request's handler (owns its Tally between jobs)      pool worker (day 3)
+//!  body frame ─▶ batch (≤ BATCH bytes) ──submit(Tally, batch)──▶ ChunkCounter::feed ─▶ Tally.counts
+//!        ▲                          ◀──── oneshot: the Tally back ──┘ (budget checked per frame)
+//!        └── read only while the batch has room: TCP pushes back on the client
 //! ```
 //!
-//! A part is one pool job from the first byte to the last, so a part in the middle of being counted
-//! holds its worker while it waits for the network: a slow client holds one worker until its
-//! deadline, and admission (`--jobs + --queue` requests) bounds how many requests wait behind it.
-//! A part's credits start at zero and the worker grants [`CREDITS`] when it starts the job: the
-//! socket of a request still waiting for a worker is not read at all (TCP pushes back on its
-//! client), so the body bytes in memory are at most `--jobs` × [`CREDITS`] frames however many
-//! requests are admitted.
+//! # Who owns what
 //!
-//! Who decides a queued job's fate: the first of the worker (about to start it) and the handler
-//! (giving up at its deadline) to set [`Part`]'s `claimed` flag. So a request whose job is still
-//! queued behind busy workers answers at its deadline, and its job is then skipped in no time.
+//! 1. A request's [`Tally`] (its word table, the CLI's [`ChunkCounter`] with the word cut by the
+//!    last chunk, its memory charge) is owned by the request's handler task while the request
+//!    waits for the network, and *moved* into a pool job while a batch of its bytes is counted;
+//!    the job sends it back on a oneshot. So a request between chunks holds no worker and no lock:
+//!    a client that trickles a word every half second costs one short job per word.
+//! 2. A request has at most one job queued or running at a time ([`Feeder`] submits the next batch
+//!    only when the Tally is back). The pool's queue is FIFO, so with `n` requests that have bytes
+//!    waiting, each gets one batch counted per round: no client holds more than its one batch's
+//!    worth of the pool, however fast or slow it sends.
+//! 3. The batch being filled while the previous one is counted is the handler's; it holds at most
+//!    [`BATCH`] bytes plus one frame. Past that the handler stops reading the socket until the job
+//!    returns: that is the back-pressure, per request, down to the client's TCP window.
+//!
+//! Admission (`--jobs + --queue` requests in flight, and the server-wide memory budget) bounds the
+//! number of requests, so the bytes read but not counted are at most two batches per admitted
+//! request, and the pool's queue at most one job per admitted request.
+//!
+//! # Memory budget
+//!
+//! A Tally's table is measured with [`WordCounts::heap_bytes`] whenever it has grown by an eighth
+//! (amortized: eight slot visits per new distinct word) and charged to the server-wide [`Memory`]
+//! budget at *twice* its size: a hash table grows by doubling, so that is its size after its next
+//! growth. When that passes `--max-table` (per request), or the server's budget has no room for
+//! it, the request stops counting and answers with what it has, `stopped: "table budget"` or
+//! `"server memory budget"`. Between two measures a table grows by an eighth (plus one frame's
+//! words), which crosses at most one doubling that the last measure allowed for: so a table holds
+//! at most `--max-table`, and 1.5 × that while the old slots and the new are both held during its
+//! last growth. The charge is released when the Tally is dropped.
 
+use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use bytes::Bytes;
-use crossbeam_channel::{Receiver, Sender, select, unbounded};
 use day2_context::{Context, ContextError};
 use day3_worker_pool::Pool;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
+use futures_util::{Stream, StreamExt};
+use tokio::sync::{oneshot, watch};
 
-use crate::chunked::ChunkCounter;
+use crate::chunked::{ChunkCounter, Overlong};
 use crate::counts::WordCounts;
-use crate::source::{End, Progress};
 
-/// Chunks of one running part that may wait, read from the socket but not counted yet.
-pub(super) const CREDITS: usize = 4;
+/// Bytes of one request read ahead of its counting: the batch a job counts in one go.
+pub(super) const BATCH: usize = 256 << 10;
 
 /// What the pool is doing: requests admitted, jobs waiting for a worker, jobs on a worker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Load {
     /// Requests admitted and not answered yet.
     pub requests: usize,
-    /// Part jobs submitted and not started (nor given up).
+    /// Batch jobs submitted and not started.
     pub queued: usize,
-    /// Part jobs on a worker.
+    /// Batch jobs on a worker.
     pub running: usize,
+    /// Body bytes counted since the server started.
+    pub counted: u64,
 }
 
-/// One message to a part's job.
-enum Chunk {
-    /// Bytes of the part, with the credit they hold until counted.
-    Data(Bytes, OwnedSemaphorePermit),
-    /// The part ended: count the last word.
-    End,
+impl Load {
+    /// Nothing admitted, queued or running (the byte total aside).
+    pub fn is_idle(&self) -> bool {
+        self.requests == 0 && self.queued == 0 && self.running == 0
+    }
 }
 
-/// One pool job: count a part's chunks into a map borrowed from its request.
+/// Why a request stopped counting before the end of its body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stop {
+    /// Its context: the deadline, or the server's shutdown.
+    Context(ContextError),
+    /// Its table passed `--max-table`.
+    TableBudget,
+    /// The server-wide `--max-memory` had no room for its table to grow.
+    ServerBudget,
+    /// The counting job panicked (the pool caught it; the counts so far are lost).
+    Failed,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Context(e) => write!(f, "{e}"),
+            Stop::TableBudget => f.write_str("table budget"),
+            Stop::ServerBudget => f.write_str("server memory budget"),
+            Stop::Failed => f.write_str("the counting job panicked"),
+        }
+    }
+}
+
+/// The server-wide memory budget: bytes charged by admitted requests (their buffers and tables).
+#[derive(Debug)]
+pub(super) struct Memory {
+    limit: usize,
+    used: AtomicUsize,
+}
+
+impl Memory {
+    pub(super) fn new(limit: usize) -> Arc<Memory> {
+        Arc::new(Memory {
+            limit,
+            used: AtomicUsize::new(0),
+        })
+    }
+
+    /// Charges `bytes` if the budget has room for them.
+    fn try_charge(&self, bytes: usize) -> bool {
+        // Relaxed: the counter guards no other memory; every update is a read-modify-write of
+        // this one atomic, so the modification order alone keeps the sum right.
+        self.used
+            .fetch_update(Relaxed, Relaxed, |used| {
+                used.checked_add(bytes).filter(|&t| t <= self.limit)
+            })
+            .is_ok()
+    }
+
+    fn release(&self, bytes: usize) {
+        // Relaxed: see `try_charge`.
+        self.used.fetch_sub(bytes, Relaxed);
+    }
+
+    /// Bytes charged right now.
+    pub(super) fn used(&self) -> usize {
+        self.used.load(Relaxed)
+    }
+}
+
+/// Bytes charged to a [`Memory`] budget, released on drop.
+#[derive(Debug)]
+pub(super) struct Charge {
+    memory: Arc<Memory>,
+    bytes: usize,
+}
+
+impl Charge {
+    /// Charges `bytes` at admission, or `None` if the budget has no room.
+    pub(super) fn admit(memory: &Arc<Memory>, bytes: usize) -> Option<Charge> {
+        memory.try_charge(bytes).then(|| Charge {
+            memory: Arc::clone(memory),
+            bytes,
+        })
+    }
+
+    /// Grows the charge to `bytes` (never shrinks it); false if the budget has no room.
+    fn grow_to(&mut self, bytes: usize) -> bool {
+        let more = bytes.saturating_sub(self.bytes);
+        if more == 0 {
+            return true;
+        }
+        let ok = self.memory.try_charge(more);
+        if ok {
+            self.bytes = bytes;
+        }
+        ok
+    }
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        self.memory.release(self.bytes);
+    }
+}
+
+/// A request's counting state: moved between its handler and the pool, never shared.
+#[derive(Debug)]
+pub(super) struct Tally {
+    /// Every word counted so far, all parts together.
+    pub(super) counts: WordCounts,
+    /// The current part's tokenizer: the word cut by the last chunk (invariant 1 of
+    /// [`crate::chunked`]).
+    counter: ChunkCounter,
+    /// Bytes of the current part counted.
+    part_bytes: u64,
+    /// Set once counting stopped; later batches are not counted.
+    pub(super) stop: Option<Stop>,
+    charge: Charge,
+    /// Base of the charge (the request's buffers): the table is charged on top of it.
+    base: usize,
+    /// `--max-table`.
+    max_table: usize,
+    /// The table's size when last measured, and the length at which it is measured next.
+    pub(super) table_bytes: usize,
+    next_check: usize,
+}
+
+impl Tally {
+    pub(super) fn new(charge: Charge, max_table: usize) -> Box<Tally> {
+        Box::new(Tally {
+            counts: WordCounts::new(),
+            counter: ChunkCounter::new(),
+            part_bytes: 0,
+            stop: None,
+            base: charge.bytes,
+            charge,
+            max_table,
+            table_bytes: 0,
+            next_check: 0,
+        })
+    }
+
+    /// Counts `batch` unless stopped (by `ctx`, or by a budget, checked between frames); `end`:
+    /// the part ends after it, so its last word is counted.
+    fn count(&mut self, ctx: &Context, batch: &[Bytes], end: bool) {
+        for data in batch {
+            if self.stop.is_some() {
+                break;
+            }
+            if let Some(e) = ctx.err() {
+                self.stop = Some(Stop::Context(e));
+                break;
+            }
+            self.counter.feed(data, &mut self.counts);
+            self.part_bytes += data.len() as u64;
+            self.check_table();
+        }
+        if end && self.stop.is_none() {
+            self.counter.finish(&mut self.counts);
+            self.check_table();
+        }
+    }
+
+    /// Measures the table when it has grown by an eighth since the last measure, and charges it at
+    /// twice its size: the size it has after its next growth (see the module docs).
+    fn check_table(&mut self) {
+        let len = self.counts.len();
+        if len < self.next_check {
+            return;
+        }
+        self.next_check = len + (len / 8).max(1024);
+        self.table_bytes = self.counts.heap_bytes();
+        let next_growth = 2 * self.table_bytes;
+        if next_growth > self.max_table {
+            self.stop = Some(Stop::TableBudget);
+        } else if !self.charge.grow_to(self.base + next_growth) {
+            self.stop = Some(Stop::ServerBudget);
+        }
+    }
+
+    /// Ends the current part: how many of its bytes were counted, and the words it skipped for
+    /// being longer than `--max-word`. A part cut short drops its unfinished word, as the CLI does.
+    fn end_part(&mut self) -> (u64, Option<Overlong>) {
+        if self.stop.is_some() {
+            self.counter.discard();
+        }
+        let overlong = self.counter.overlong();
+        self.counter = ChunkCounter::new();
+        (std::mem::take(&mut self.part_bytes), overlong)
+    }
+}
+
+/// One pool job: a batch of one request's bytes, with the request's Tally.
 struct Job {
     ctx: Context,
-    chunks: Receiver<Chunk>,
-    credits: Arc<Semaphore>,
-    claimed: Arc<AtomicBool>,
-    maps: Arc<Maps>,
-    reply: oneshot::Sender<Progress>,
+    tally: Box<Tally>,
+    batch: Vec<Bytes>,
+    end: bool,
+    reply: oneshot::Sender<Box<Tally>>,
 }
 
 /// The server's pool and its load gauge.
@@ -74,40 +277,47 @@ pub(super) struct Counter {
 impl Counter {
     /// Starts `jobs` workers. The pool runs under its own context, not the server's root: at
     /// shutdown the root is cancelled so that every request stops counting, while the workers stay
-    /// up to start (and at once skip) what is still queued.
+    /// up to hand every queued Tally back at once.
     pub(super) fn new(jobs: usize, load: Arc<watch::Sender<Load>>) -> Counter {
         let gauge = Arc::clone(&load);
         let pool = Pool::new(
             &Context::background(),
             jobs,
             move |_: &Context, job: Job| {
-                // Relaxed: the flag carries no data, only who came first, which the modification
-                // order of this one atomic decides; it pairs with the swap in `Part::give_up`.
-                if job.claimed.swap(true, Ordering::Relaxed) {
-                    return; // the handler gave up on this part at its deadline
-                }
                 gauge.send_modify(|l| {
                     l.queued -= 1;
                     l.running += 1;
                 });
-                let _running = Running(&gauge);
-                job.credits.add_permits(CREDITS); // the handler may read the part's body now
-                let mut map = job.maps.take();
-                let progress = count_chunks(&job.ctx, &job.chunks, &mut map);
-                job.maps.give_back(map);
-                // The handler may be gone (client disconnected): nobody to tell.
-                let _ = job.reply.send(progress);
+                let Job {
+                    ctx,
+                    mut tally,
+                    batch,
+                    end,
+                    reply,
+                } = job;
+                let before = tally.part_bytes;
+                tally.count(&ctx, &batch, end);
+                let counted = tally.part_bytes - before;
+                gauge.send_modify(|l| {
+                    l.running -= 1;
+                    l.counted += counted;
+                });
+                // The handler may be gone (client disconnected): the Tally is dropped here.
+                let _ = reply.send(tally);
             },
         );
         // The pool's results channel carries one `Outcome` per job; nothing reads the unit
         // results (each job replies on its own channel), so a thread drains them to keep the
         // channel's memory bounded. It ends when the pool is dropped.
         let outcomes = pool.results().clone();
+        let gauge = Arc::clone(&load);
         std::thread::Builder::new()
             .name("server-outcomes".into())
             .spawn(move || {
                 for outcome in outcomes {
                     if let Err(panicked) = outcome.result {
+                        // The job's `running` was not taken back by the panicking job.
+                        gauge.send_modify(|l| l.running -= 1);
                         eprintln!("day5-wordcount serve: a counting job panicked: {panicked}");
                     }
                 }
@@ -119,170 +329,188 @@ impl Counter {
         }
     }
 
-    /// Submits a job for one part of a request counted under `ctx`; `maps` is the request's.
-    pub(super) fn start_part(&self, ctx: &Context, maps: &Arc<Maps>) -> Part {
-        let credits = Arc::new(Semaphore::new(0));
-        let (tx, rx) = unbounded();
-        let (reply_tx, reply_rx) = oneshot::channel();
-        let claimed = Arc::new(AtomicBool::new(false));
-        self.load.send_modify(|l| l.queued += 1);
-        let job = Job {
+    /// The handler's end of a request's counting, under `ctx`.
+    pub(super) fn feeder<'a>(&'a self, ctx: &Context, tally: Box<Tally>) -> Feeder<'a> {
+        Feeder {
+            counter: self,
+            memory: Arc::clone(&tally.charge.memory),
             ctx: ctx.clone(),
-            chunks: rx,
-            credits: Arc::clone(&credits),
-            claimed: Arc::clone(&claimed),
-            maps: Arc::clone(maps),
-            reply: reply_tx,
-        };
-        // `submit` never blocks: it is a send on an unbounded channel, which admission bounds.
+            tally: Some(tally),
+            in_flight: None,
+            batch: Vec::new(),
+            batch_bytes: 0,
+        }
+    }
+
+    fn submit(&self, job: Job) {
+        self.load.send_modify(|l| l.queued += 1);
+        // `submit` never blocks: a send on an unbounded channel, bounded by admission (one job per
+        // admitted request, invariant 2).
         self.pool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .submit(job);
-        Part {
-            chunks: tx,
-            credits,
-            claimed,
-            reply: reply_rx,
-            load: Arc::clone(&self.load),
-        }
     }
 }
 
-/// Decrements the running gauge when a job ends, also by a panic.
-struct Running<'a>(&'a watch::Sender<Load>);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.send_modify(|l| l.running -= 1);
-    }
+/// The end of one part: bytes counted, how it ended, the overlong words it skipped.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct PartEnd {
+    pub(super) bytes: u64,
+    /// `None`: counted to its end.
+    pub(super) stop: Option<Stop>,
+    pub(super) overlong: Option<Overlong>,
 }
 
-/// The handler's end of one part's job.
-pub(super) struct Part {
-    chunks: Sender<Chunk>,
-    credits: Arc<Semaphore>,
-    claimed: Arc<AtomicBool>,
-    reply: oneshot::Receiver<Progress>,
-    load: Arc<watch::Sender<Load>>,
+/// The handler's side of a request's counting: the batch being filled, the Tally when it is home.
+pub(super) struct Feeder<'a> {
+    counter: &'a Counter,
+    /// The server's budget, for the empty Tally that replaces one lost to a panic.
+    memory: Arc<Memory>,
+    ctx: Context,
+    /// `None` while a job has it (then `in_flight` is `Some`).
+    tally: Option<Box<Tally>>,
+    in_flight: Option<oneshot::Receiver<Box<Tally>>>,
+    batch: Vec<Bytes>,
+    batch_bytes: usize,
 }
 
-impl Part {
-    /// Hands `data` to the job once the part has a credit free: not before a worker started the
-    /// job, and then never more than [`CREDITS`] chunks ahead of it (the socket is not read faster
-    /// than the pool counts). Cancel safe: dropped while waiting, nothing was sent.
-    pub(super) async fn send(&self, data: Bytes) {
-        let credit = Arc::clone(&self.credits)
-            .acquire_owned()
-            .await
-            .expect("the credit semaphore is never closed");
-        // The job may have stopped (deadline): the chunk is then dropped with its credit.
-        let _ = self.chunks.send(Chunk::Data(data, credit));
-    }
-
-    /// The part is complete: the job counts its last word and replies.
-    pub(super) fn end(&self) {
-        let _ = self.chunks.send(Chunk::End);
-    }
-
-    /// Waits for the job's result. When `ctx` is done first and the job never started, the part was
-    /// not counted; a started job stops at its next chunk and replies with what it counted.
-    pub(super) async fn result(mut self, ctx: &Context) -> Progress {
-        tokio::select! {
-            progress = &mut self.reply => return progress.unwrap_or_else(|_| panicked()),
-            err = ctx.cancelled() => {
-                if self.give_up() {
-                    return Progress { bytes: 0, end: End::Stopped(err) };
+impl Feeder<'_> {
+    /// Reads `frames` into the pool until their end, a read error, or a stop (a budget, the
+    /// context seen by a job). `read` counts the bytes read, refused past `limit` with `too_large`.
+    ///
+    /// # Cancellation safety
+    /// Cancel safe: dropped at an `.await`, every frame read is in the batch and a job in flight
+    /// still returns its Tally to [`finish`](Self::finish).
+    pub(super) async fn pump<S, E>(
+        &mut self,
+        frames: &mut S,
+        read: &mut u64,
+        limit: u64,
+    ) -> Result<Result<(), Stop>, Pumped<E>>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+    {
+        loop {
+            tokio::select! {
+                biased;
+                () = self.returned(), if self.in_flight.is_some() => {
+                    if let Some(stop) = self.stopped() {
+                        return Ok(Err(stop));
+                    }
+                    self.submit(false);
                 }
+                frame = frames.next(), if self.batch_bytes < BATCH => match frame {
+                    None => return Ok(Ok(())),
+                    Some(Err(e)) => return Err(Pumped::Read(e)),
+                    Some(Ok(data)) => {
+                        *read += data.len() as u64;
+                        if *read > limit {
+                            return Err(Pumped::TooLarge);
+                        }
+                        self.batch_bytes += data.len();
+                        self.batch.push(data);
+                        if self.tally.is_some() {
+                            self.submit(false);
+                        }
+                    }
+                },
             }
         }
-        (&mut self.reply).await.unwrap_or_else(|_| panicked())
     }
 
-    /// Claims the job for the handler if no worker has started it; true if it will never run.
-    fn give_up(&self) -> bool {
-        // Relaxed: pairs with the worker's swap in `Counter::new`; see there.
-        let won = !self.claimed.swap(true, Ordering::Relaxed);
-        if won {
-            self.load.send_modify(|l| l.queued -= 1);
+    /// Ends the current part once its bytes read so far are counted, and reports on it.
+    ///
+    /// # Cancellation safety
+    /// Cancel safe as [`pump`](Self::pump) is; the part is then ended by [`finish`](Self::finish).
+    pub(super) async fn end_part(&mut self) -> PartEnd {
+        self.returned().await;
+        if !self.batch.is_empty() {
+            self.submit(true);
+            self.returned().await;
+        } else if let Some(tally) = &mut self.tally {
+            tally.count(&self.ctx, &[], true); // only the last word: not worth a job
         }
-        won
+        self.report()
     }
-}
 
-impl Drop for Part {
-    /// A handler dropped mid-request (the client disconnected) must not leave a queued job counted
-    /// as queued; a started job stops on its context, which the handler's guard cancels.
-    fn drop(&mut self) {
-        self.give_up();
-    }
-}
-
-/// The job's reply channel closed without a reply: the work function panicked (the pool caught it
-/// and the outcome thread reported it).
-fn panicked() -> Progress {
-    Progress {
-        bytes: 0,
-        end: End::Failed(std::io::Error::other("the counting job panicked")),
-    }
-}
-
-/// Counts a part's chunks as they arrive, stopping when `ctx` is done. A word cut by the stop is
-/// dropped, as the CLI does ([`crate::source`]).
-fn count_chunks(ctx: &Context, chunks: &Receiver<Chunk>, counts: &mut WordCounts) -> Progress {
-    let mut counter = ChunkCounter::new();
-    let mut bytes = 0;
-    let end = loop {
-        if let Some(err) = ctx.err() {
-            break End::Stopped(err);
+    /// Stops reading: waits for the job in flight (if any; it stops at its next frame when the
+    /// context is done), drops the bytes read but not counted, ends the current part as cut short.
+    pub(super) async fn cut(&mut self) -> PartEnd {
+        self.returned().await;
+        self.batch.clear();
+        self.batch_bytes = 0;
+        let tally = self.tally.as_mut().expect("home after `returned`");
+        if tally.stop.is_none() {
+            tally.stop = Some(Stop::Context(
+                self.ctx.err().unwrap_or(ContextError::Canceled),
+            ));
         }
-        select! {
-            // `done()` carries no value; it disconnects when the context is done.
-            recv(ctx.done()) -> _ => {}
-            recv(chunks) -> msg => match msg {
-                Ok(Chunk::Data(data, _credit)) => {
-                    counter.feed(&data, counts);
-                    bytes += data.len() as u64;
-                }
-                Ok(Chunk::End) => break End::Complete,
-                // The handler went away without ending the part: its request was abandoned.
-                Err(_) => break End::Stopped(ctx.err().unwrap_or(ContextError::Canceled)),
-            },
-        }
-    };
-    match end {
-        End::Complete => counter.finish(counts),
-        _ => counter.discard(),
+        self.report()
     }
-    Progress { bytes, end }
+
+    /// The Tally, home for good.
+    pub(super) async fn finish(mut self) -> Box<Tally> {
+        self.returned().await;
+        self.tally.take().expect("home after `returned`")
+    }
+
+    fn report(&mut self) -> PartEnd {
+        let tally = self.tally.as_mut().expect("home after `returned`");
+        let (bytes, overlong) = tally.end_part();
+        PartEnd {
+            bytes,
+            stop: tally.stop,
+            overlong,
+        }
+    }
+
+    fn stopped(&self) -> Option<Stop> {
+        self.tally.as_ref().and_then(|t| t.stop)
+    }
+
+    /// Submits the batch (if any, or if `end`) with the Tally, which must be home.
+    fn submit(&mut self, end: bool) {
+        if self.batch.is_empty() && !end {
+            return;
+        }
+        let tally = self.tally.take().expect("submitted only when home");
+        let (reply, rx) = oneshot::channel();
+        self.in_flight = Some(rx);
+        self.batch_bytes = 0;
+        self.counter.submit(Job {
+            ctx: self.ctx.clone(),
+            tally,
+            batch: std::mem::take(&mut self.batch),
+            end,
+            reply,
+        });
+    }
+
+    /// Waits for the job in flight (if any) to hand the Tally back. Cancel safe: the receiver stays
+    /// in `self` until the Tally is home.
+    async fn returned(&mut self) {
+        let Some(rx) = &mut self.in_flight else {
+            return;
+        };
+        let tally = rx.await.unwrap_or_else(|_| {
+            // The job panicked and dropped the Tally (and released its charge): go on with an
+            // empty one that says so.
+            let memory = Arc::clone(&self.memory);
+            let mut t = Tally::new(Charge { memory, bytes: 0 }, usize::MAX);
+            t.stop = Some(Stop::Failed);
+            t
+        });
+        self.in_flight = None;
+        self.tally = Some(tally);
+    }
 }
 
-/// A request's maps: a part's job borrows one for its run and gives it back, so a request with
-/// many parts holds at most as many maps as it has parts on workers at once (the CLI's scheme, see
-/// [`crate::run`]).
+/// Why [`Feeder::pump`] stopped reading with an error.
 #[derive(Debug)]
-pub(super) struct Maps {
-    tx: Sender<WordCounts>,
-    rx: Receiver<WordCounts>,
-}
-
-impl Maps {
-    pub(super) fn new() -> Arc<Maps> {
-        let (tx, rx) = unbounded();
-        Arc::new(Maps { tx, rx })
-    }
-
-    fn take(&self) -> WordCounts {
-        self.rx.try_recv().unwrap_or_default()
-    }
-
-    fn give_back(&self, map: WordCounts) {
-        // `self` holds the receiver, so the channel is connected.
-        let _ = self.tx.send(map);
-    }
-
-    /// Every map given back so far.
-    pub(super) fn drain(&self) -> Vec<WordCounts> {
-        self.rx.try_iter().collect()
-    }
+pub(super) enum Pumped<E> {
+    /// Reading a frame failed (the client went away, or sent a malformed body).
+    Read(E),
+    /// The body passed `--max-body`.
+    TooLarge,
 }
