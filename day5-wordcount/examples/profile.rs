@@ -1,49 +1,105 @@
-//! CPU profile of the word counter: a flame graph and a pprof profile.
+//! CPU profile of day 5's hot paths: the word counter on a generated corpus, or — with `server` —
+//! the HTTP server counting request bodies under a bounded local load.
 //!
 //! ```text
-//! cargo run --release -p day5-wordcount --example profile -- [MEGABYTES] [OUT_DIR]
+//! cargo xtask profile day5-wordcount [-- counter|server]
 //! ```
 //!
-//! Counts a generated corpus of `MEGABYTES` (default 40) three times with `--jobs` = cores under the
-//! `pprof` sampler and writes `OUT_DIR/flamegraph.svg` and `OUT_DIR/profile.pb` (default `OUT_DIR`:
-//! `target/wordcount-profile`), then prints how to open them. The Go counterpart is
-//! `go test -bench=. -cpuprofile cpu.out` + `go tool pprof cpu.out`.
+//! `counter` (the default) counts a generated 16 MiB file with `--jobs` = cores, again and again.
+//! `server` starts `serve` in this process on 127.0.0.1 (an ephemeral port) and drives it with 4
+//! clients, each posting a 256 KiB body back to back: a bounded load, loopback only. The Go
+//! counterpart is `go test -bench=. -cpuprofile cpu.out` + `go tool pprof cpu.out`.
 
-#[path = "shared/profiling.rs"]
-mod profiling;
+#[path = "../../xtask/profile/sampler.rs"]
+mod sampler;
 
-use std::path::PathBuf;
+#[path = "shared/load.rs"]
+#[allow(
+    dead_code,
+    reason = "only `drive` is used here: the server runs in this process, not as a child"
+)]
+mod load;
 
-use clap::Parser;
+use std::io;
+use std::time::Duration;
 
-/// CPU profile of the word counter: a flame graph and a pprof profile.
-#[derive(Debug, Parser)]
-struct Args {
-    /// Size of the generated corpus, in MB.
-    #[arg(default_value_t = 40)]
-    megabytes: usize,
-    /// Where to write `flamegraph.svg` and `profile.pb` [default: target/wordcount-profile].
-    out_dir: Option<PathBuf>,
+use bytes::Bytes;
+use clap::{Parser, ValueEnum};
+use day2_context::Context;
+use day5_wordcount::corpus::Corpus;
+use day5_wordcount::server::{Config, Server};
+use day5_wordcount::{Input, Options, count_inputs};
+
+/// The counter's corpus.
+const CORPUS: usize = 16 << 20;
+/// Each request's body, for the server.
+const BODY: usize = 256 << 10;
+/// Clients posting at once: the server's load stays bounded.
+const CLIENTS: usize = 4;
+/// How long each round drives the server.
+const ROUND: Duration = Duration::from_millis(500);
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Target {
+    /// The word counter on a file (`count_inputs`).
+    Counter,
+    /// The HTTP server under a bounded local load.
+    Server,
 }
 
-fn main() -> std::io::Result<()> {
-    let Args { megabytes, out_dir } = Args::parse();
-    let out_dir = out_dir.unwrap_or_else(|| {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../target/wordcount-profile"
-        ))
-    });
-    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    eprintln!("profiling: {megabytes} MB counted 3 times with --jobs {jobs} …");
-    let files = profiling::profile(megabytes << 20, 3, jobs, &out_dir)?;
-    println!("{} samples", files.samples);
-    println!("flame graph: {}", files.flamegraph.display());
-    println!("pprof profile: {}", files.pprof.display());
-    println!(
-        "view it with: go tool pprof -http=: {}",
-        files.pprof.display()
-    );
-    println!("          or: pprof -http=: {}", files.pprof.display());
+/// CPU profile of day 5's hot paths.
+#[derive(Debug, Parser)]
+struct Args {
+    #[arg(value_enum, default_value_t = Target::Counter)]
+    target: Target,
+}
+
+fn jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+fn counter() -> io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let corpus = dir.path().join("corpus.txt");
+    std::fs::write(&corpus, Corpus::generate(42, CORPUS))?;
+    let inputs = [Input::Path(corpus)];
+    let jobs = jobs();
+    let what = format!("the counter on 16 MiB with --jobs {jobs}");
+    sampler::profile(&what, || {
+        let tally = count_inputs(&Context::background(), &inputs, &Options::new(jobs));
+        assert!(
+            tally.stopped.is_none() && !tally.any_failed(),
+            "the profiled run must complete"
+        );
+    })
+}
+
+fn server() -> io::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = runtime.block_on(Server::start(Config::new(([127, 0, 0, 1], 0).into())))?;
+    let addr = server.addr();
+    let body = Bytes::from(Corpus::generate(7, BODY));
+    let what = format!("the server on {addr}, {CLIENTS} clients posting 256 KiB bodies");
+    let (mut ok, mut other) = (0, 0);
+    sampler::profile(&what, || {
+        let run = runtime.block_on(load::drive(addr, CLIENTS, body.clone(), u64::MAX, ROUND));
+        ok += run.ok;
+        other += run.shed + run.partial + run.other;
+    })?;
+    println!("{ok} requests counted, {other} shed, partial or failed");
+    let summary = runtime.block_on(server.shutdown())?;
+    println!("server {summary}");
+    if ok == 0 {
+        return Err(io::Error::other(
+            "no request was counted: nothing to profile",
+        ));
+    }
     Ok(())
+}
+
+fn main() -> io::Result<()> {
+    match Args::parse().target {
+        Target::Counter => counter(),
+        Target::Server => server(),
+    }
 }

@@ -1,8 +1,8 @@
 //! Friday's checklist, one test per item (`journal/checklist.md` names them).
 
 mod common;
-#[path = "../examples/shared/profiling.rs"]
-mod profiling;
+#[path = "../../xtask/profile/sampler.rs"]
+mod sampler;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use day2_context::{Context, ContextError};
 use day5_wordcount::baseline::naive;
 use day5_wordcount::chunked::ChunkCounter;
 use day5_wordcount::cli::Args;
+use day5_wordcount::corpus::Corpus;
 use day5_wordcount::run::{Status, merge_all};
 use day5_wordcount::source::{End, count_stream};
 use day5_wordcount::{Input, Options, WordCounts, count_inputs};
@@ -300,18 +301,36 @@ fn test_timeout_behaviour() {
 
 #[test]
 fn profile_writes_a_flame_graph_and_a_pprof_profile() {
+    // The sampler of `cargo xtask profile day5-wordcount`, on the counter, for a short time.
     let dir = tempfile::tempdir().unwrap();
+    let corpus = write(dir.path(), "corpus.txt", "");
+    std::fs::write(&corpus, Corpus::generate(42, 2 << 20)).unwrap();
     let out_dir = dir.path().to_owned();
-    let files = within(move || profiling::profile(2 << 20, 2, 2, &out_dir)).unwrap();
-    let svg = std::fs::read_to_string(&files.flamegraph).unwrap();
+    let time = Duration::from_millis(300);
+    let profiled = within(move || {
+        let inputs = [Input::Path(corpus)];
+        sampler::sample(&out_dir, time, 1, || {
+            let tally = count_inputs(&Context::background(), &inputs, &Options::new(2));
+            assert!(tally.stopped.is_none() && !tally.any_failed());
+        })
+    })
+    .unwrap();
+    // It ran for its time, at least once, and stopped once it had a sample.
+    assert!(
+        profiled.wall >= time && profiled.rounds >= 1,
+        "{profiled:?}"
+    );
+    let svg = std::fs::read_to_string(&profiled.flamegraph).unwrap();
     assert!(
         svg.starts_with("<?xml") && svg.contains("<svg"),
         "not an SVG: {}",
         &svg[..svg.len().min(100)]
     );
-    let pb = std::fs::read(&files.pprof).unwrap();
-    assert!(!pb.is_empty(), "empty pprof profile");
-    // The protobuf decodes as a pprof `Profile` with a sample type and a string table.
+    let pb = std::fs::read(&profiled.pprof).unwrap();
+    // The protobuf decodes as a pprof `Profile` whose samples add up to the count reported.
     let profile = <pprof::protos::Profile as pprof::protos::Message>::decode(&pb[..]).unwrap();
     assert!(!profile.sample_type.is_empty() && !profile.string_table.is_empty());
+    let in_file: i64 = profile.sample.iter().map(|s| s.value[0]).sum();
+    assert!(profiled.samples >= 1, "{profiled:?}");
+    assert_eq!(in_file, profiled.samples as i64);
 }

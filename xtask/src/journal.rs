@@ -215,8 +215,85 @@ pub(crate) fn proof_status(page: &str, anchor: &str) -> Result<String> {
     ))
 }
 
-/// The `journal` step: every day of the workspace has its page, each page's checklist matches
-/// `checklist.md`, every answer the checklist names is there, and the measured markers are intact;
+/// What is wrong with the `## Checklist` section of `journal/<page>.md` (whose text is `text`),
+/// against the registry `days`: each line `` - [ ] `<key>` <text> `` (or `- [x]`) must name an
+/// item of the page's day by its key, with the registry's text, and the section must list every
+/// item of that day once, in the registry's order.
+fn checklist_problems(page: &str, text: &str, days: &[week::Day]) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .position(|l| heading(l) == Some((2, "Checklist")))
+    else {
+        return vec![format!("journal/{page}.md: has no `## Checklist` section")];
+    };
+    let wanted: Vec<&week::Item> = days
+        .iter()
+        .filter(|d| d.krate == page)
+        .flat_map(|d| &d.items)
+        .collect();
+    let mut problems = Vec::new();
+    let mut listed: Vec<&str> = Vec::new();
+    let section = lines[start + 1..]
+        .iter()
+        .take_while(|l| heading(l).is_none_or(|(level, _)| level > 2));
+    for (n, line) in (start + 2..).zip(section) {
+        let at = format!("journal/{page}.md:{n}");
+        let Some(rest) = ["- [ ] ", "- [x] ", "- [X] "]
+            .iter()
+            .find_map(|b| line.strip_prefix(b))
+        else {
+            if line.starts_with("- ") {
+                problems.push(format!("{at}: a checklist line starts with `- [ ] `"));
+            }
+            continue;
+        };
+        let (key, said) = match week::split_item(rest) {
+            Ok(found) => found,
+            Err(e) => {
+                problems.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        match week::find(days, key) {
+            None => problems.push(format!("{at}: `{key}` is not a key of {}", week::PATH)),
+            Some((krate, _)) if krate != page => {
+                problems.push(format!(
+                    "{at}: `{key}` is an item of {krate}, not of {page}"
+                ));
+            }
+            Some((_, item)) if item.text != said => problems.push(format!(
+                "{at}: `{key}` reads differently in {}: `- [ ] {}`",
+                week::PATH,
+                item.line()
+            )),
+            Some(_) if listed.contains(&key) => {
+                problems.push(format!("{at}: `{key}` is listed twice"));
+            }
+            Some(_) => listed.push(key),
+        }
+    }
+    for item in &wanted {
+        if !listed.contains(&item.key.as_str()) {
+            problems.push(format!(
+                "journal/{page}.md: its checklist lacks the item `- [ ] {}`",
+                item.line()
+            ));
+        }
+    }
+    let order: Vec<&str> = wanted.iter().map(|i| i.key.as_str()).collect();
+    if problems.is_empty() && listed != order {
+        problems.push(format!(
+            "journal/{page}.md: its checklist lists the items in another order than {}: {}",
+            week::PATH,
+            order.join(", ")
+        ));
+    }
+    problems
+}
+
+/// The `journal` step: every day of the workspace has its page, each page's checklist matches the
+/// registry (`checklist.md`), every answer the checklist names is there, and the measured markers are intact;
 /// then each prompt's status (the learner's own text), which never fails the step.
 pub(crate) fn run() -> Step {
     let ws = ws::current()?;
@@ -225,7 +302,8 @@ pub(crate) fn run() -> Step {
     for day in &days {
         if ws.package(&day.krate).is_err() {
             problems.push(format!(
-                "journal/checklist.md: `## {}` is not a crate of the workspace",
+                "{}: `## {}` is not a crate of the workspace",
+                week::PATH,
                 day.krate
             ));
         }
@@ -246,25 +324,7 @@ pub(crate) fn run() -> Step {
                 "journal/{page}.md: needs exactly one `{BEGIN}` followed by one `{END}` (found {b} and {e})"
             )),
         }
-        for item in days
-            .iter()
-            .filter(|d| &d.krate == page)
-            .flat_map(|d| &d.items)
-        {
-            let ticked = [
-                format!("- [ ] {}", item.text),
-                format!("- [x] {}", item.text),
-            ];
-            if !text
-                .lines()
-                .any(|l| ticked.iter().any(|t| l.trim_end() == t))
-            {
-                problems.push(format!(
-                    "journal/{page}.md: its checklist lacks the item `- [ ] {}`",
-                    item.text
-                ));
-            }
-        }
+        problems.extend(checklist_problems(page, &text, &days));
     }
     for proof in days.iter().flat_map(|d| &d.items).flat_map(|i| &i.proofs) {
         if let Proof::Journal { page, anchor } = proof
@@ -407,5 +467,88 @@ mod tests {
     fn an_answer_without_guide_or_details_is_all_the_learners() {
         let a = Answer::of(&["", "Some words here.", "- a list of mine"]);
         assert_eq!((a.learner_words, a.worked_words), (8, 0));
+    }
+
+    const REGISTRY: &str = "## day9-x\n- `day9/a` Do A\n  - proof: lib::a\n- `day9/b` Do B\n  - proof: lib::b\n## day8-y\n- `day8/c` Do C\n";
+
+    /// The problems of a page `day9-x` whose checklist section holds `lines`.
+    fn page_problems(lines: &str) -> Vec<String> {
+        let days = week::parse(REGISTRY).unwrap();
+        let text =
+            format!("# Day 9\n\n## Checklist\n\n{lines}\n## Journal\n\n- [ ] not checked here\n");
+        checklist_problems("day9-x", &text, &days)
+    }
+
+    #[test]
+    fn a_page_checklist_that_agrees_with_the_registry_passes() {
+        assert_eq!(
+            page_problems("- [ ] `day9/a` Do A\n- [x] `day9/b` Do B\n"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_page_checklist_that_disagrees_with_the_registry_names_the_line_and_why() {
+        let cases = [
+            (
+                "- [ ] `day9/a` Do A\n- [ ] `day9/z` Do B\n",
+                vec![
+                    "journal/day9-x.md:6: `day9/z` is not a key of journal/checklist.md",
+                    "journal/day9-x.md: its checklist lacks the item `- [ ] `day9/b` Do B`",
+                ],
+            ),
+            (
+                "- [ ] `day9/a` Do A\n- [ ] `day9/b` Do B, differently\n",
+                vec![
+                    "journal/day9-x.md:6: `day9/b` reads differently in journal/checklist.md: `- [ ] `day9/b` Do B`",
+                    "journal/day9-x.md: its checklist lacks the item `- [ ] `day9/b` Do B`",
+                ],
+            ),
+            (
+                "- [ ] `day9/a` Do A\n- [ ] `day9/b` Do B\n- [ ] `day8/c` Do C\n",
+                vec!["journal/day9-x.md:7: `day8/c` is an item of day8-y, not of day9-x"],
+            ),
+            (
+                "- [ ] `day9/a` Do A\n- [ ] `day9/b` Do B\n- [x] `day9/a` Do A\n",
+                vec!["journal/day9-x.md:7: `day9/a` is listed twice"],
+            ),
+            (
+                "- [ ] `day9/b` Do B\n- [ ] `day9/a` Do A\n",
+                vec![
+                    "journal/day9-x.md: its checklist lists the items in another order than journal/checklist.md: day9/a, day9/b",
+                ],
+            ),
+            (
+                "- [ ] Do A\n- [ ] `day9/b` Do B\n",
+                vec![
+                    "journal/day9-x.md:5: an item is `` - `<key>` <text> ``, not `- Do A`",
+                    "journal/day9-x.md: its checklist lacks the item `- [ ] `day9/a` Do A`",
+                ],
+            ),
+            (
+                "- [ ] `day9/a` Do A\n- `day9/b` Do B\n",
+                vec![
+                    "journal/day9-x.md:6: a checklist line starts with `- [ ] `",
+                    "journal/day9-x.md: its checklist lacks the item `- [ ] `day9/b` Do B`",
+                ],
+            ),
+        ];
+        for (lines, want) in cases {
+            assert_eq!(page_problems(lines), want, "{lines}");
+        }
+        let days = week::parse(REGISTRY).unwrap();
+        assert_eq!(
+            checklist_problems("day9-x", "# Day 9\n\n## Notes\n", &days),
+            ["journal/day9-x.md: has no `## Checklist` section"]
+        );
+    }
+
+    #[test]
+    fn the_workspace_pages_agree_with_the_registry() {
+        let days = week::load().unwrap();
+        for page in ws::current().unwrap().days().map(|d| &d.name) {
+            let text = read(page).unwrap();
+            assert_eq!(checklist_problems(page, &text, &days), Vec::<String>::new());
+        }
     }
 }

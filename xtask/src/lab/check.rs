@@ -8,31 +8,17 @@
 //! exercise whose region holds the reference runs only its tests here: the `lab` step of
 //! `check-all` proves its model checks.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 
 use super::exercise::{Check, Day, Exercise, Step};
 use super::tree::{Holds, Lab, Status};
+use crate::checklist::{Ran, Verdict, judge};
 use crate::cmd::{Cmd, cargo};
-use crate::suite::{self, Status as TestStatus, TestResult};
+use crate::suite::{self, TestResult};
 use crate::ws::Workspace;
 use crate::{loom, nightly, race};
-
-/// What running a step found: its results, or why it could not run here.
-pub(crate) type Ran = BTreeMap<Step, Result<Vec<TestResult>, String>>;
-
-/// How one check came out.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Passed,
-    /// The first lines of the first failure.
-    Failed(String),
-    /// The test did not run (misspelt, ignored, or its binary stopped before it): nothing is proved
-    /// either way.
-    NotRun(String),
-    Skipped(String),
-}
 
 /// The `--lib` / `--test <t>` / `--bins` arguments that build exactly the targets `checks` name.
 fn target_args<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<String> {
@@ -119,57 +105,6 @@ pub(crate) fn run_step(
         }
     };
     Ok(Ok(report.results))
-}
-
-/// What the results of `check`'s step say about it. A failure that is no single test's (a
-/// sanitizer report, a crash after the tests) fails every check of that binary's target.
-pub(crate) fn judge(krate: &str, check: &Check, ran: &Ran) -> Verdict {
-    let results = match ran.get(&check.step) {
-        None => return Verdict::Skipped(format!("the {} step did not run", check.step.name())),
-        Some(Err(why)) => return Verdict::Skipped(why.clone()),
-        Some(Ok(results)) => results,
-    };
-    let of_target: Vec<&TestResult> = results
-        .iter()
-        .filter(|r| r.package == krate && (check.covers(&r.target) || r.target == "*"))
-        .collect();
-    // A failure no single test owns (a crash, output that does not add up, a sanitizer report at
-    // exit) is recorded as a pseudo-test `(<why>)`. It fails a check of the whole target, and a
-    // ThreadSanitizer or Miri check, whose reports name no test; a check of one named test needs
-    // that test's own result.
-    let binary_failure = of_target
-        .iter()
-        .copied()
-        .filter(|r| r.name.starts_with('(') && r.status == TestStatus::Failed)
-        .find(|_| check.name == "*" || matches!(check.step, Step::Race | Step::Miri));
-    let matching: Vec<&TestResult> = of_target
-        .iter()
-        .copied()
-        .filter(|r| !r.name.starts_with('(') && r.status != TestStatus::Ignored)
-        .filter(|r| check.matches(&r.target, &r.name))
-        .collect();
-    let failed = matching
-        .iter()
-        .copied()
-        .find(|r| r.status == TestStatus::Failed)
-        .or(binary_failure);
-    if let Some(r) = failed {
-        let first: Vec<&str> = r
-            .output
-            .lines()
-            .take_while(|l| !l.starts_with("stack backtrace:") && !l.starts_with("note: run with"))
-            .filter(|l| !l.trim().is_empty())
-            .take(8)
-            .collect();
-        return Verdict::Failed(format!("{}: {}", r.name, first.join("\n")));
-    }
-    if matching.is_empty() {
-        return Verdict::NotRun(match of_target.iter().find(|r| r.name.starts_with('(')) {
-            Some(r) => format!("no test `{check}` ran: its test binary failed {}", r.name),
-            None => format!("no test `{check}` ran (is it misspelt, or ignored?)"),
-        });
-    }
-    Verdict::Passed
 }
 
 /// The lab days that day `day`'s crate depends on, for its library or its tests (read from its
@@ -330,7 +265,7 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
             e.checks
                 .iter()
                 .filter(|c| c.step == Step::Test)
-                .all(|c| judge(&day.krate, c, &ran) == Verdict::Passed)
+                .all(|c| matches!(judge(&day.krate, c, &ran), Verdict::Passed(_)))
         })
         .collect();
     let later: BTreeSet<Step> = ready
@@ -440,109 +375,4 @@ pub(crate) fn run(lab: &Lab, ws: &Workspace, what: Option<&str>) -> Result<bool>
         None => println!("\nEvery checked exercise passes."),
     }
     Ok(all_passed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn result(target: &str, name: &str, status: TestStatus) -> TestResult {
-        TestResult {
-            package: "day1-x".into(),
-            target: target.into(),
-            name: name.into(),
-            status,
-            output: format!("panicked at {name}\nassertion failed\nstack backtrace:\n  0: frames"),
-        }
-    }
-
-    fn ran(step: Step, results: Vec<TestResult>) -> Ran {
-        Ran::from([(step, Ok(results))])
-    }
-
-    fn check(s: &str) -> Check {
-        Check::parse(s).unwrap()
-    }
-
-    #[test]
-    fn a_named_test_is_judged_by_its_own_result() {
-        let r = ran(
-            Step::Test,
-            vec![
-                result("stress", "a", TestStatus::Passed),
-                result("stress", "b", TestStatus::Failed),
-                result("lib", "b", TestStatus::Passed),
-            ],
-        );
-        assert_eq!(judge("day1-x", &check("stress::a"), &r), Verdict::Passed);
-        assert_eq!(
-            judge("day1-x", &check("stress::b"), &r),
-            Verdict::Failed("b: panicked at b\nassertion failed".into())
-        );
-        assert!(matches!(
-            judge("day1-x", &check("stress::*"), &r),
-            Verdict::Failed(_)
-        ));
-        assert_eq!(judge("day1-x", &check("lib::b"), &r), Verdict::Passed);
-        assert!(matches!(
-            judge("day1-x", &check("stress::c"), &r),
-            Verdict::NotRun(_)
-        ));
-        assert!(matches!(
-            judge("day2-y", &check("stress::a"), &r),
-            Verdict::NotRun(_)
-        ));
-    }
-
-    #[test]
-    fn a_binary_failure_fails_whole_target_and_sanitizer_checks_only() {
-        let results = vec![
-            result("stress", "a", TestStatus::Passed),
-            result(
-                "stress",
-                "(the test binary exited with Some(66))",
-                TestStatus::Failed,
-            ),
-        ];
-        let tests = ran(Step::Test, results.clone());
-        assert_eq!(
-            judge("day1-x", &check("stress::a"), &tests),
-            Verdict::Passed
-        );
-        assert!(matches!(
-            judge("day1-x", &check("stress::*"), &tests),
-            Verdict::Failed(_)
-        ));
-        let race = ran(Step::Race, results);
-        assert!(matches!(
-            judge("day1-x", &check("race:stress::a"), &race),
-            Verdict::Failed(_)
-        ));
-        // A crash before the named test ran proves nothing about it.
-        let crashed = ran(
-            Step::Test,
-            vec![result(
-                "stress",
-                "(libtest announced 2 test(s) but 1 result line(s) were read)",
-                TestStatus::Failed,
-            )],
-        );
-        match judge("day1-x", &check("stress::b"), &crashed) {
-            Verdict::NotRun(why) => assert!(why.contains("its test binary failed"), "{why}"),
-            v => panic!("{v:?}"),
-        }
-    }
-
-    #[test]
-    fn a_skipped_or_missing_step_is_skipped() {
-        let r = Ran::from([(Step::Race, Err("no nightly toolchain".to_string()))]);
-        assert_eq!(
-            judge("day1-x", &check("race:stress::a"), &r),
-            Verdict::Skipped("no nightly toolchain".into())
-        );
-        assert!(matches!(
-            judge("day1-x", &check("loom:loom_x::*"), &r),
-            Verdict::Skipped(_)
-        ));
-    }
 }

@@ -19,13 +19,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use super::check::{Ran, Verdict, judge, run_step};
+use super::check::run_step;
 use super::exercise::{Check, Exercise, Step};
 use super::scratch::sync;
 use super::tree::Lab;
+use crate::checklist::{Ran, Verdict, judge, recorded};
 use crate::cmd::cargo;
 use crate::step::{self, Done};
-use crate::{suite, ws};
+use crate::ws;
 
 /// Puts every region of the copy at its reference, except those in `stubbed`.
 fn set_all(
@@ -164,7 +165,7 @@ fn prove_mistakes(
                     "(c) {} mistake {n}: {} SKIPPED: {why}",
                     ex.id, m.caught_by
                 )),
-                Verdict::Passed => problems.push(format!(
+                Verdict::Passed(_) => problems.push(format!(
                     "(c) {} mistake {n} ({:?}) is not caught: {} passes with it",
                     ex.id, m.name, m.caught_by
                 )),
@@ -179,19 +180,6 @@ fn prove_mistakes(
         copy.put(ex, &reference_of(ex)?)?;
     }
     Ok(())
-}
-
-/// The latest recorded run of each step in the working tree, for (d).
-fn recorded() -> Ran {
-    let mut ran = Ran::new();
-    for s in [Step::Test, Step::Loom, Step::Race, Step::Miri] {
-        let outcome = match step::last_state(s.name()) {
-            Some(step::State::Skipped(why)) => Err(why),
-            _ => Ok(suite::load(s.name())),
-        };
-        ran.insert(s, outcome);
-    }
-    ran
 }
 
 /// `; <check> did not run: <why>` for each check that did not run, to say why none failed.
@@ -328,7 +316,7 @@ pub(crate) fn run() -> step::Step {
                     continue;
                 }
                 match judge(&day.krate, c, &ran) {
-                    Verdict::Passed => {}
+                    Verdict::Passed(_) => {}
                     Verdict::Skipped(why) => {
                         skipped.push(format!("(d) {} {c} SKIPPED: {why}", ex.id));
                     }

@@ -1,8 +1,10 @@
 //! A day's exercises: `<crate>/lab.toml` joined with the markers in `<crate>/src/**`.
 //!
 //! Everything is checked when a day is loaded, and every error names the file and line it is about
-//! and the exercise id: a region without an exercise or the reverse, a duplicate id, a check that is
-//! not in the checklist's proof syntax, a mistake edit whose `from` is not in the region exactly once.
+//! and the exercise id: a region without an exercise or the reverse, a duplicate id, an `item` that
+//! is not a key of the day's items in the checklist registry (`journal/checklist.md`), a check that
+//! is not in the checklist's proof syntax, a mistake edit whose `from` is not in the region exactly
+//! once.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,84 +15,20 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use super::markers::{self, Region};
-use crate::week::Proof;
+use crate::week::{self as registry};
+pub(crate) use crate::week::{Check, Step};
 
-/// The step that runs a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Step {
-    Test,
-    Loom,
-    Race,
-    Miri,
+/// The checklist item an exercise serves: its key in the registry (`lab.toml`'s `item`) and the
+/// registry's text for it; `lab list` and `lab hint` show both (`<text>  [<key>]`).
+#[derive(Debug)]
+pub(crate) struct ItemRef {
+    pub(crate) key: String,
+    pub(crate) text: String,
 }
 
-impl Step {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Step::Test => "test",
-            Step::Loom => "loom",
-            Step::Race => "race",
-            Step::Miri => "miri",
-        }
-    }
-}
-
-/// One check that proves an exercise: a test of the day's crate under a step.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Check {
-    pub(crate) step: Step,
-    /// `lib` for the crate's unit tests, else an integration test file's stem.
-    pub(crate) target: String,
-    /// The test's path inside its target, or `*` for every test of the target.
-    pub(crate) name: String,
-}
-
-impl Check {
-    /// Parses a check in the checklist's proof syntax ([`Proof`]): `[loom:|race:|miri:]<target>::<test
-    /// path>`, or `<step>:*` for every test of the crate under that step.
-    pub(crate) fn parse(s: &str) -> Result<Check, String> {
-        let not = |why: &str| format!("`{s}` is not a check: {why}");
-        let (step, target, name) = match s.parse::<Proof>().map_err(|e| not(&e))? {
-            Proof::Test { step, target, name } => (step, target, name),
-            Proof::Journal { .. } => return Err(not("a check is a test, not a journal page")),
-        };
-        let step = match step {
-            "loom" => Step::Loom,
-            "race" => Step::Race,
-            "miri" => Step::Miri,
-            _ => Step::Test,
-        };
-        if target.is_empty() || name.is_empty() || target.contains(' ') {
-            return Err(not("write `[loom:|race:|miri:]<target>::<test path>`"));
-        }
-        if target == "*" && (step == Step::Test || name != "*") {
-            return Err(not(
-                "`*` for the target is `loom:*`, `race:*` or `miri:*` (every test)",
-            ));
-        }
-        Ok(Check { step, target, name })
-    }
-
-    /// Whether this check is about tests of `target`.
-    pub(crate) fn covers(&self, target: &str) -> bool {
-        self.target == "*" || self.target == target
-    }
-
-    /// Whether this check names the test `name` of `target`.
-    pub(crate) fn matches(&self, target: &str, name: &str) -> bool {
-        self.covers(target) && (self.name == "*" || self.name == name)
-    }
-}
-
-impl fmt::Display for Check {
+impl fmt::Display for ItemRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.step != Step::Test {
-            write!(f, "{}:", self.step.name())?;
-        }
-        if self.target == "*" {
-            return f.write_str("*");
-        }
-        write!(f, "{}::{}", self.target, self.name)
+        write!(f, "{}  [{}]", self.text, self.key)
     }
 }
 
@@ -110,7 +48,7 @@ pub(crate) struct Exercise {
     pub(crate) title: String,
     /// The source file, relative to the workspace root (`day1-sync-atomic/src/map.rs`).
     pub(crate) file: PathBuf,
-    pub(crate) item: String,
+    pub(crate) item: ItemRef,
     pub(crate) hint: String,
     pub(crate) checks: Vec<Check>,
     stub: Option<String>,
@@ -300,6 +238,7 @@ pub(crate) fn load_day(root: &Path, dir: &Path, krate: &str) -> Result<Day> {
         anyhow::anyhow!("{toml_rel}{line}: {}", e.message())
     })?;
     let short = krate.split('-').next().unwrap_or(krate).to_string();
+    let week = registry::read(root)?;
     let mut regions = crate_regions(root, dir)?;
     let mut exercises: Vec<Exercise> = Vec::new();
     for ex in raw.exercise {
@@ -327,6 +266,21 @@ pub(crate) fn load_day(root: &Path, dir: &Path, krate: &str) -> Result<Day> {
                 found_in.display()
             );
         }
+        let item = match registry::find(&week, &ex.item) {
+            Some((of, item)) if of == krate => ItemRef {
+                key: item.key.clone(),
+                text: item.text.clone(),
+            },
+            Some((of, _)) => bail!(
+                "{at}: {id}: item `{}` is an item of {of}, not of {krate}",
+                ex.item
+            ),
+            None => bail!(
+                "{at}: {id}: item `{}` is not a key of {}",
+                ex.item,
+                registry::PATH
+            ),
+        };
         let check = |s: &str| Check::parse(s).map_err(|e| anyhow::anyhow!("{at}: {id}: {e}"));
         let checks = ex
             .checks
@@ -352,7 +306,7 @@ pub(crate) fn load_day(root: &Path, dir: &Path, krate: &str) -> Result<Day> {
             id,
             title: ex.title,
             file,
-            item: ex.item,
+            item,
             hint: ex.hint,
             checks,
             stub: ex.stub,
@@ -385,9 +339,14 @@ fn line_of(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
 
-    /// A throwaway workspace with crate `day1-x` holding `files`.
+    /// The registry of the throwaway workspaces: one item of `day1-x`, one of `day2-y`.
+    const REGISTRY: &str = "## day1-x\n- `day1/use-f` Use f\n  - proof: checklist::f\n## day2-y\n- `day2/use-g` Use g\n";
+
+    /// A throwaway workspace with crate `day1-x` holding `files`, and [`REGISTRY`].
     fn day(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("journal")).unwrap();
+        fs::write(dir.path().join(registry::PATH), REGISTRY).unwrap();
         for (path, text) in files {
             let p = dir.path().join("day1-x").join(path);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -403,7 +362,7 @@ mod tests {
 id = "day1/f"
 title = "f"
 file = "src/lib.rs"
-item = "Use f"
+item = "day1/use-f"
 hint = "add {one} \"more\""
 checks = ["checklist::f_works", "loom:loom_f::*"]
 
@@ -534,38 +493,40 @@ caught-by = "checklist::f_works"
     }
 
     #[test]
-    fn checks_parse_and_match() {
-        let c = Check::parse("race:stress::*").unwrap();
+    fn the_item_is_a_key_of_the_days_registry_items() {
+        let d = load(TOML, SRC).unwrap();
+        let item = &d.exercises[0].item;
+        assert_eq!(item.to_string(), "Use f  [day1/use-f]");
+        let err = load(&TOML.replace("day1/use-f", "day1/use-h"), SRC)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
-            (c.step, c.target.as_str(), c.name.as_str()),
-            (Step::Race, "stress", "*")
+            err,
+            "day1-x/lab.toml:3: day1/f: item `day1/use-h` is not a key of journal/checklist.md"
         );
-        assert!(c.matches("stress", "anything") && !c.matches("lib", "anything"));
-        let c = Check::parse("lib::map::tests::range").unwrap();
+        let err = load(&TOML.replace("day1/use-f", "day2/use-g"), SRC)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
-            (c.step, c.target.as_str(), c.name.as_str()),
-            (Step::Test, "lib", "map::tests::range")
+            err,
+            "day1-x/lab.toml:3: day1/f: item `day2/use-g` is an item of day2-y, not of day1-x"
         );
-        assert!(c.matches("lib", "map::tests::range") && !c.matches("lib", "map::tests::rang"));
-        assert_eq!(
-            Check::parse("miri:lib::a").unwrap().to_string(),
-            "miri:lib::a"
-        );
-        let c = Check::parse("race:*").unwrap();
-        assert!(c.matches("stress", "a") && c.matches("lib", "b"));
-        assert_eq!(c.to_string(), "race:*");
-        for bad in [
-            "",
-            "x",
-            "::x",
-            "loom:x",
-            "a b::c",
-            "*::x",
-            "*",
-            "journal:d#a",
-            "tsan:a::b",
-        ] {
-            assert!(Check::parse(bad).is_err(), "{bad}");
+    }
+
+    #[test]
+    fn every_lab_toml_of_the_workspace_names_its_items_by_key() {
+        let ws = crate::ws::current().unwrap();
+        let mut exercises = 0;
+        for p in ws.days().filter(|p| p.dir.join("lab.toml").is_file()) {
+            let dir = p.dir.strip_prefix(&ws.root).unwrap();
+            let day = load_day(&ws.root, dir, &p.name).unwrap();
+            assert!(
+                day.exercises
+                    .iter()
+                    .all(|e| e.item.key.starts_with(&day.short))
+            );
+            exercises += day.exercises.len();
         }
+        assert!(exercises > 0);
     }
 }

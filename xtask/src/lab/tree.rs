@@ -233,7 +233,7 @@ mod tests {
     use crate::lab::edit;
 
     const SRC: &str = "pub fn f() -> u32 {\n    // lab:begin day1/f\n    let x = 1;\n    x + 1\n    // lab:end day1/f\n}\n";
-    const TOML: &str = "[[exercise]]\nid = \"day1/f\"\ntitle = \"f\"\nfile = \"src/lib.rs\"\nitem = \"Use f\"\nhint = \"add one\"\nchecks = [\"checklist::f\"]\n\n[[exercise.mistake]]\nname = \"off by one\"\nwhy = \"because\"\nedits = [{ from = \"x + 1\", to = \"x + 2\" }]\ncaught-by = \"checklist::f\"\n";
+    const TOML: &str = "[[exercise]]\nid = \"day1/f\"\ntitle = \"f\"\nfile = \"src/lib.rs\"\nitem = \"day1/f\"\nhint = \"add one\"\nchecks = [\"checklist::f\"]\n\n[[exercise.mistake]]\nname = \"off by one\"\nwhy = \"because\"\nedits = [{ from = \"x + 1\", to = \"x + 2\" }]\ncaught-by = \"checklist::f\"\n";
 
     /// A workspace with one day, `day1-x`, holding exercise `day1/f`.
     fn workspace() -> tempfile::TempDir {
@@ -242,6 +242,9 @@ mod tests {
         fs::create_dir_all(&src).unwrap();
         fs::write(src.join("lib.rs"), SRC).unwrap();
         fs::write(dir.path().join("day1-x/lab.toml"), TOML).unwrap();
+        fs::create_dir_all(dir.path().join("journal")).unwrap();
+        let registry = "## day1-x\n- `day1/f` Use f\n  - proof: checklist::f\n";
+        fs::write(dir.path().join(crate::week::PATH), registry).unwrap();
         dir
     }
 
