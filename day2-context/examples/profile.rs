@@ -7,8 +7,7 @@
 //!
 //! Go: `go test -bench WithCancel -cpuprofile cpu.out` in `context`, then `go tool pprof`.
 
-#[path = "../../xtask/profile/sampler.rs"]
-mod sampler;
+use labkit::profile as sampler;
 
 use std::hint::black_box;
 use std::thread;

@@ -8,8 +8,7 @@
 //!
 //! Go: `go test -bench Pool -cpuprofile cpu.out` over the course's pool, then `go tool pprof`.
 
-#[path = "../../xtask/profile/sampler.rs"]
-mod sampler;
+use labkit::profile as sampler;
 
 use std::hint::black_box;
 

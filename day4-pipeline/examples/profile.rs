@@ -7,8 +7,7 @@
 //!
 //! Go: `go test -bench Pipeline -cpuprofile cpu.out` over the blog's pipeline, then `go tool pprof`.
 
-#[path = "../../xtask/profile/sampler.rs"]
-mod sampler;
+use labkit::profile as sampler;
 
 use std::ops::ControlFlow;
 

@@ -10,8 +10,7 @@
 //! clients, each posting a 256 KiB body back to back: a bounded load, loopback only. The Go
 //! counterpart is `go test -bench=. -cpuprofile cpu.out` + `go tool pprof cpu.out`.
 
-#[path = "../../xtask/profile/sampler.rs"]
-mod sampler;
+use labkit::profile as sampler;
 
 #[path = "shared/load.rs"]
 #[allow(

@@ -1,8 +1,7 @@
 //! Friday's checklist, one test per item (`journal/checklist.md` names them).
 
 mod common;
-#[path = "../../xtask/profile/sampler.rs"]
-mod sampler;
+use labkit::profile as sampler;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

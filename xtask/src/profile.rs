@@ -1,8 +1,8 @@
 //! `cargo xtask profile CRATE [-- ARGS]`: a CPU profile of a day's hot path, as
 //! `go test -cpuprofile cpu.out` gives one for any package.
 //!
-//! Runs the crate's `examples/profile.rs` in release under the sampler it includes
-//! (`xtask/profile/sampler.rs`: pprof at 997 Hz, the hot path repeated for `PROFILE_SECONDS`, 5 by
+//! Runs the crate's `examples/profile.rs` in release under labkit's sampler
+//! (`labkit::profile`, feature `profile`: pprof at 997 Hz, the hot path repeated for `PROFILE_SECONDS`, 5 by
 //! default, and until it has 2,000 samples). The example prints its sample count and writes
 //! `profile.pb` and `flamegraph.svg` under `<target>/profile/<crate>[-<args>]/`; where `go` is
 //! installed, `go tool pprof -top` then shows the top of the profile.

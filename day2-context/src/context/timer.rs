@@ -168,4 +168,3 @@ pub(crate) fn holds<T: Expire>(node: &Weak<T>) -> bool {
             .any(|entry| std::ptr::addr_eq(entry.as_ptr(), node.as_ptr()))
     })
 }
-

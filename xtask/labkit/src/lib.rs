@@ -23,17 +23,21 @@
 //! - [`watchdog`]: [`within`], with the bound `cargo xtask lab check` uses ([`LAB_PATIENCE`]).
 //! - [`drop_payload`] (module [`mod@panic`]): a caught panic's payload, dropped without unwinding.
 //! - `day_binary` (feature `cli`, for tests): the command line every day binary keeps.
+//! - `profile` (feature `profile`): the sampler behind `cargo xtask profile` — pprof for a fixed
+//!   time, Go's `go test -cpuprofile`.
 //!
 //! # Features
 //!
 //! Without features the crate needs only `cpu-time`, so `xtask` stays light. `cli` adds
-//! `day_binary`, which runs a day's binary through `assert_cmd`.
+//! `day_binary`, which runs a day's binary through `assert_cmd`; `profile` adds pprof.
 
 #[cfg(feature = "cli")]
 pub mod day_binary;
 pub mod go;
 pub mod measure;
 pub mod panic;
+#[cfg(feature = "profile")]
+pub mod profile;
 pub mod table;
 pub mod watchdog;
 

@@ -1,5 +1,5 @@
-//! The sampler behind `cargo xtask profile`, compiled into each day's `examples/profile.rs`
-//! (`#[path = "../../xtask/profile/sampler.rs"] mod sampler;`), which hands it the day's hot path.
+//! The sampler behind `cargo xtask profile` (feature `profile`): each day's `examples/profile.rs`
+//! hands [`profile`] the day's hot path.
 //!
 //! Go: `go test -cpuprofile cpu.out` samples a package's benchmark and `go tool pprof cpu.out` reads
 //! it. Rust: the `pprof` crate samples this process's stacks on a `SIGPROF` timer (Go's profiler
@@ -29,10 +29,6 @@ use pprof::protos::Message;
 const HZ: i32 = 997;
 
 /// Samples [`profile`] waits for: enough for a `-top` whose lower lines are not noise.
-#[allow(
-    dead_code,
-    reason = "the checklist test that includes this file calls `sample`"
-)]
 const MIN_SAMPLES: isize = 2000;
 
 /// The longest a run waits for its samples (a timer coarser than asked for, or an idle hot path).
@@ -43,10 +39,6 @@ const LIMIT: Duration = Duration::from_secs(180);
 const BLOCKLIST: [&str; 4] = ["libc", "libgcc", "pthread", "vdso"];
 
 /// How long to sample: `PROFILE_SECONDS`, at least 3 s (default 5 s).
-#[allow(
-    dead_code,
-    reason = "the checklist test that includes this file calls `sample`"
-)]
 fn seconds() -> io::Result<Duration> {
     let Ok(text) = env::var("PROFILE_SECONDS") else {
         return Ok(Duration::from_secs(5));
@@ -61,23 +53,23 @@ fn seconds() -> io::Result<Duration> {
 
 /// What [`sample`] wrote.
 #[derive(Debug)]
-pub(crate) struct Profiled {
+pub struct Profiled {
     /// Stack samples taken.
-    pub(crate) samples: isize,
+    pub samples: isize,
     /// Times the hot path ran.
-    pub(crate) rounds: u64,
+    pub rounds: u64,
     /// How long it ran, under the sampler.
-    pub(crate) wall: Duration,
+    pub wall: Duration,
     /// The pprof protobuf (`go tool pprof -top profile.pb`).
-    pub(crate) pprof: PathBuf,
+    pub pprof: PathBuf,
     /// The SVG flame graph.
-    pub(crate) flamegraph: PathBuf,
+    pub flamegraph: PathBuf,
 }
 
 /// Samples this process while `round` runs again and again until `time` is up and `min_samples`
 /// were taken (looking once a second after `time`), or [`LIMIT`] passed; the last round finishes.
 /// Then writes `dir/profile.pb` and `dir/flamegraph.svg`.
-pub(crate) fn sample(
+pub fn sample(
     dir: &Path,
     time: Duration,
     min_samples: isize,
@@ -131,11 +123,7 @@ pub(crate) fn sample(
 
 /// [`sample`] with the settings from the environment, printing what it wrote. `what` names the
 /// hot path in the output.
-#[allow(
-    dead_code,
-    reason = "the checklist test that includes this file calls `sample`"
-)]
-pub(crate) fn profile(what: &str, round: impl FnMut()) -> io::Result<()> {
+pub fn profile(what: &str, round: impl FnMut()) -> io::Result<()> {
     let time = seconds()?;
     let dir = env::var_os("PROFILE_DIR").map_or_else(
         || {
