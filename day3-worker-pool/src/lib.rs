@@ -6,7 +6,7 @@
 //!
 //! | Go                                              | Rust, here                                           |
 //! |-------------------------------------------------|------------------------------------------------------|
-//! | `jobs := make(chan Job, n)`                     | the pool's [`job_queue`] (what a Go channel is inside: buffers under locks), fed by [`Pool::submit`] / [`Pool::submit_all`] |
+//! | `jobs := make(chan Job, n)`                     | the lesson: `crossbeam_channel::bounded(n)` ([`pool::p1_lesson`]); the fast step: its own [`job_queue`] (what a Go channel is inside: buffers under locks), fed by [`Pool::submit`] / [`Pool::submit_all`] |
 //! | `for w := 0; w < n; w++ { go worker(jobs, results) }` | [`Pool::new`]`(&ctx, n, work)`: `n` named OS threads |
 //! | `results chan<- Result`                         | [`Pool::results`]: a `Receiver<`[`Outcome`]`>` in completion order |
 //! | `close(jobs)`                                   | [`Pool::close`] (idle workers wake, find the queue closed and exit) |
@@ -14,17 +14,19 @@
 //! | `sync.WaitGroup`                                | [`WaitGroup`] (clone = `Add(1)`, drop = `Done()`), or `crossbeam_utils::sync::WaitGroup` |
 //! | sort results by job ID after collecting         | [`Reorder`] / [`Pool::results_in_order`]: in order *as they arrive* |
 //! | `ctx, cancel := context.WithCancel(parent)`     | `Context::with_cancel(&parent)`; [`Pool::cancel`], [`Pool::shutdown`] |
-//! | `select { case <-ctx.Done(): … case j := <-jobs: … }` | the worker loop's `crossbeam_channel::select!` |
+//! | `select { case <-ctx.Done(): … case j := <-jobs: … }` | the worker loop's `crossbeam_channel::select_biased!` (the cancel first) or `select!` |
 //! | a panicking goroutine kills the program         | a panicking job becomes `Err(`[`JobPanicked`]`)`; the pool carries on |
 //! | `go test -race`                                 | ThreadSanitizer; loom model-checks the WaitGroup and the jobs queue (`tests/loom_*.rs`) |
 //!
 //! # Modules, by checklist item
 //!
 //! - *A fixed-size pool reading one shared jobs channel; each worker sends on a results channel;
-//!   graceful shutdown*: [`pool`] (the [`Pool`]), [`job_queue`] (its jobs queue, model-checked by
-//!   `tests/loom_job_queue.rs`), [`outcome`] (what comes out: [`Outcome`], [`Account`]).
+//!   graceful shutdown*: [`pool`], in two steps — [`pool::p1_lesson`] (the course's Go in Rust,
+//!   where the lab's exercises are) and [`pool::p2_fast`] (the crate's [`Pool`], with its own
+//!   [`job_queue`], model-checked by `tests/loom_job_queue.rs`); [`outcome`] (what comes out:
+//!   [`Outcome`], [`Account`]). One test suite runs against both steps.
 //! - *Close `results` after all workers finish*: [`results_close`], two ways side by side —
-//!   [`results_close::r1_last_sender`] (what the pool uses) and [`results_close::r2_wait_group`] with
+//!   [`results_close::r1_last_sender`] (what both pools use) and [`results_close::r2_wait_group`] with
 //!   the hand-written [`wait_group`].
 //! - *Collect 100 sleeping jobs in order*: [`reorder`] (a reorder buffer), `demo` (the seeded
 //!   sleeping jobs).
@@ -95,6 +97,6 @@ mod watchdog;
 
 pub use outcome::{Account, JobPanicked, NotStarted, Outcome};
 #[cfg(not(loom))]
-pub use pool::Pool;
+pub use pool::p2_fast::Pool;
 pub use reorder::{InOrder, Reorder};
 pub use wait_group::WaitGroup;

@@ -14,7 +14,7 @@ use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median_of, si, s
 use day2_context::Context;
 use rayon::prelude::*;
 
-use crate::pool::Pool;
+use crate::pool::p2_fast::Pool;
 
 /// [`spin`] rounds that make [`tiny_job`] last about 50 ns in a release build on this machine
 /// (a SplitMix64 round is about 4 ns here: day 4's 400-round items take about 1.7 µs).

@@ -22,7 +22,7 @@ use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
 use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, measure, median, si, spin};
 use day2_context::Context;
 
-use crate::pool::Pool;
+use crate::pool::p2_fast::Pool;
 
 /// What each job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
