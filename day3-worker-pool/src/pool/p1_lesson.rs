@@ -1,11 +1,17 @@
-//! Step 1, the lesson: the worker pool as the course writes it in Go. Go → Rust: `jobs := make(chan
-//! Job, capacity)` → `bounded(capacity)`; `go worker(ctx, w, jobs, results)` → [`Pool::new`]'s
-//! threads running [`worker`]; `wg.Wait(); close(results)` → each worker owns a results `Sender`
-//! and the pool none, so the last one dropped closes the channel; `select` on `ctx.Done()` →
-//! `select_biased!` on `ctx.done()`; `cancel()` and drain → [`Pool::shutdown`] and its [`Account`].
+//! Step 1, the lesson: the worker pool as the course writes it in Go.
+//! [`p2_fast`](super::p2_fast) is the step after: the same contract, cheaper dispatch.
+//!
+//! | Go | here |
+//! |---|---|
+//! | `jobs := make(chan Job, capacity)` | `bounded(capacity)`, fed by [`Pool::submit`] |
+//! | `go worker(ctx, w, jobs, results)`, `n` times | [`Pool::new`]: `n` threads running `worker` |
+//! | `wg.Wait(); close(results)` | each worker owns a results `Sender`, the pool none: the last one dropped closes `results` |
+//! | `select { case <-ctx.Done(): … case job := <-jobs: … }` | `select_biased!`, the cancel first |
+//! | `select { case results <- r: case <-ctx.Done(): … }` | the same, so a cancel frees a worker stuck on a full `results` |
+//! | `cancel()`, then drain | [`Pool::shutdown`]: every job is in its [`Account`], run or not |
+//!
 //! Go's `select` picks at random among ready cases, so a Go worker can start a queued job after
 //! the cancel; `select_biased!` tries its cases in order, so a cancel that came first wins.
-//! [`p2_fast`](super::p2_fast) is the step after: the same contract, cheaper dispatch.
 
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -116,13 +122,15 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
         &self.ctx
     }
 
-    /// Graceful shutdown: cancels, then [`stop`](Pool::stop)s.
+    /// Graceful shutdown: cancels, then reads the results nobody read, joins every worker and
+    /// accounts for every job: run (`completed`) or not (`not_started`).
     pub fn shutdown(mut self) -> Account<J, R> {
         self.cancel();
         self.stop()
     }
 
-    /// Go's `close(jobs)`, then [`stop`](Pool::stop): every queued job runs (unless cancelled).
+    /// Go's `close(jobs)` and `wg.Wait()`: every queued job runs (unless cancelled), then as
+    /// [`shutdown`](Pool::shutdown).
     pub fn finish(mut self) -> Account<J, R> {
         self.close();
         self.stop()
