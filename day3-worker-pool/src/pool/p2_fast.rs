@@ -336,7 +336,6 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
     /// the work function and that `Drop` panics. Every worker is joined first, then the first such
     /// panic is re-raised, so no thread outlives the pool even then.
     fn stop(&mut self) -> Account<J, R> {
-        // lab:begin day3/graceful-shutdown
         self.close();
         let mut first_panic = None;
         for handle in self.workers.drain(..) {
@@ -359,7 +358,6 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
             completed,
             not_started,
         }
-        // lab:end day3/graceful-shutdown
     }
 }
 
@@ -410,7 +408,6 @@ struct Worker<J, R, F> {
 
 impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
     fn run(self) {
-        // lab:begin day3/worker-loop
         while let Some(NotStarted { index, job }) = self.next_job() {
             if self.ctx.is_done() {
                 // Taken after the cancel: not started, so hand it back (invariant 4). The pool
@@ -437,12 +434,10 @@ impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
                 result,
             });
         }
-        // lab:end day3/worker-loop
     }
 
     /// The next job, or `None` when the jobs queue is closed and empty or the context is done.
     fn next_job(&self) -> Option<NotStarted<J>> {
-        // lab:begin day3/next-job
         loop {
             match self.jobs.take() {
                 Take::Job(job) => return Some(job),
@@ -457,7 +452,6 @@ impl<J, R, F: Fn(&Context, J) -> R> Worker<J, R, F> {
                 recv(self.ctx.done()) -> _ => return None,
             }
         }
-        // lab:end day3/next-job
     }
 }
 
