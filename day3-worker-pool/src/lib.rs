@@ -32,8 +32,8 @@
 //!   sleeping jobs).
 //! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (one table per kind of job, a
 //!   row per pool size, a column per executor: rayon, tokio, and the course's Go pool from
-//!   `go/bench`); `overhead` (per-job dispatch cost against rayon) and [`batch`] (chunked
-//!   submit, so tiny jobs beat a sequential loop).
+//!   `go/bench`); `overhead` (per-job dispatch cost: the lesson and the fast pool against rayon
+//!   and Go) and [`batch`] (chunked submit, so tiny jobs beat a sequential loop).
 //!
 //! `demo`, `throughput` and `overhead` are the day's lab, built with the `lab` feature (on by
 //! default). Without it the crate is the pool alone and links only day 2's `Context` and
