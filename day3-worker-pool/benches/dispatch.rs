@@ -1,8 +1,8 @@
 //! Per-job dispatch cost, and batched submit for tiny jobs (`cargo bench -p day3-worker-pool`).
 //!
 //! - `dispatch/trivial`: jobs that do nothing — the pool fed by `submit_all` (which queues up to
-//!   `SUBMIT_GROUP` jobs under one lock) and by one `submit` call per job, against rayon's
-//!   `scope.spawn`. Criterion's elements/s is the inverse of the per-job overhead.
+//!   `SUBMIT_GROUP` jobs under one lock) and by one `submit` call per job, the lesson's pool (its
+//!   bounded channels, one `submit` per job), against rayon's `scope.spawn`. Criterion's elements/s is the inverse of the per-job overhead.
 //! - `tiny_jobs`: a million ~50 ns jobs — a sequential loop, the pool with chunked submit, and
 //!   rayon's `par_iter`, all on 2 threads. Target: batched ≥ 1.5× the sequential loop on 2 cores.
 //!
@@ -18,8 +18,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use day2_context::Context;
 use day3_worker_pool::Pool;
 use day3_worker_pool::overhead::{
-    pool_batched, pool_trivial, pool_trivial_each, rayon_par_iter, rayon_scope_trivial, sequential,
-    tiny_job,
+    lesson_pool, lesson_trivial, pool_batched, pool_trivial, pool_trivial_each, rayon_par_iter,
+    rayon_scope_trivial, sequential, tiny_job,
 };
 
 const SHRINK: u64 = if cfg!(debug_assertions) { 100 } else { 1 };
@@ -44,6 +44,10 @@ fn dispatch(c: &mut Criterion) {
     });
     group.bench_function("day3 Pool submit loop", |b| {
         b.iter(|| pool_trivial_each(&mut pool, black_box(TRIVIAL_JOBS)));
+    });
+    let mut lesson = lesson_pool(THREADS, TRIVIAL_JOBS);
+    group.bench_function("lesson Pool submit loop", |b| {
+        b.iter(|| lesson_trivial(&mut lesson, black_box(TRIVIAL_JOBS)));
     });
     let rayon = rayon_pool();
     group.bench_function("rayon scope.spawn", |b| {

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use day2_context::Context;
 
-use crate::pool::Pool;
+use crate::pool::p2_fast::Pool;
 
 impl<T: Send + 'static, R: Send + 'static> Pool<Vec<T>, Vec<R>> {
     /// A pool whose jobs are chunks of items: `work` runs on every item of a chunk in order, and a

@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::outcome::Outcome;
-use crate::pool::Pool;
+use crate::pool::p2_fast::Pool;
 use crate::reorder::Reorder;
 
 /// `count` durations drawn uniformly from `range` by an RNG seeded with `seed`: the same seed gives
@@ -49,10 +49,17 @@ pub fn run_in_order(
     let mut pool = Pool::new(ctx, workers, sleeping_job);
     pool.submit_all(durations.iter().copied());
     pool.close();
+    collect_in_order(pool.results())
+}
+
+/// Restores job order as `results` arrive (either step of the pool: the tests run both). Returns
+/// every arrival in completion order, and the outcomes in job order.
+pub fn collect_in_order<R>(
+    results: impl IntoIterator<Item = Outcome<R>>,
+) -> (Vec<Arrival>, Vec<Outcome<R>>) {
     let mut buffer = Reorder::new();
-    let mut arrivals = Vec::with_capacity(durations.len());
-    let mut in_order = Vec::with_capacity(durations.len());
-    for outcome in pool.results() {
+    let (mut arrivals, mut in_order) = (Vec::new(), Vec::new());
+    for outcome in results {
         let (index, worker) = (outcome.index, outcome.worker);
         buffer.insert(index, outcome);
         let first = buffer.next_index();

@@ -6,7 +6,7 @@
 //!
 //! | Go                                              | Rust, here                                           |
 //! |-------------------------------------------------|------------------------------------------------------|
-//! | `jobs := make(chan Job, n)`                     | the pool's [`job_queue`] (what a Go channel is inside: buffers under locks), fed by [`Pool::submit`] / [`Pool::submit_all`] |
+//! | `jobs := make(chan Job, n)`                     | the lesson: `crossbeam_channel::bounded(n)` ([`pool::p1_lesson`]); the fast step: its own [`job_queue`] (what a Go channel is inside: buffers under locks), fed by [`Pool::submit`] / [`Pool::submit_all`] |
 //! | `for w := 0; w < n; w++ { go worker(jobs, results) }` | [`Pool::new`]`(&ctx, n, work)`: `n` named OS threads |
 //! | `results chan<- Result`                         | [`Pool::results`]: a `Receiver<`[`Outcome`]`>` in completion order |
 //! | `close(jobs)`                                   | [`Pool::close`] (idle workers wake, find the queue closed and exit) |
@@ -14,24 +14,26 @@
 //! | `sync.WaitGroup`                                | [`WaitGroup`] (clone = `Add(1)`, drop = `Done()`), or `crossbeam_utils::sync::WaitGroup` |
 //! | sort results by job ID after collecting         | [`Reorder`] / [`Pool::results_in_order`]: in order *as they arrive* |
 //! | `ctx, cancel := context.WithCancel(parent)`     | `Context::with_cancel(&parent)`; [`Pool::cancel`], [`Pool::shutdown`] |
-//! | `select { case <-ctx.Done(): … case j := <-jobs: … }` | the worker loop's `crossbeam_channel::select!` |
+//! | `select { case <-ctx.Done(): … case j := <-jobs: … }` | the worker loop's `crossbeam_channel::select_biased!` (the cancel first) or `select!` |
 //! | a panicking goroutine kills the program         | a panicking job becomes `Err(`[`JobPanicked`]`)`; the pool carries on |
 //! | `go test -race`                                 | ThreadSanitizer; loom model-checks the WaitGroup and the jobs queue (`tests/loom_*.rs`) |
 //!
 //! # Modules, by checklist item
 //!
 //! - *A fixed-size pool reading one shared jobs channel; each worker sends on a results channel;
-//!   graceful shutdown*: [`pool`] (the [`Pool`]), [`job_queue`] (its jobs queue, model-checked by
-//!   `tests/loom_job_queue.rs`), [`outcome`] (what comes out: [`Outcome`], [`Account`]).
+//!   graceful shutdown*: [`pool`], in two steps — [`pool::p1_lesson`] (the course's Go in Rust,
+//!   where the lab's exercises are) and [`pool::p2_fast`] (the crate's [`Pool`], with its own
+//!   [`job_queue`], model-checked by `tests/loom_job_queue.rs`); [`outcome`] (what comes out:
+//!   [`Outcome`], [`Account`]). One test suite runs against both steps.
 //! - *Close `results` after all workers finish*: [`results_close`], two ways side by side —
-//!   [`results_close::r1_last_sender`] (what the pool uses) and [`results_close::r2_wait_group`] with
+//!   [`results_close::r1_last_sender`] (what both pools use) and [`results_close::r2_wait_group`] with
 //!   the hand-written [`wait_group`].
 //! - *Collect 100 sleeping jobs in order*: [`reorder`] (a reorder buffer), `demo` (the seeded
 //!   sleeping jobs).
 //! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (one table per kind of job, a
 //!   row per pool size, a column per executor: rayon, tokio, and the course's Go pool from
-//!   `go/bench`); `overhead` (per-job dispatch cost against rayon) and [`batch`] (chunked
-//!   submit, so tiny jobs beat a sequential loop).
+//!   `go/bench`); `overhead` (per-job dispatch cost: the lesson and the fast pool against rayon
+//!   and Go) and [`batch`] (chunked submit, so tiny jobs beat a sequential loop).
 //!
 //! `demo`, `throughput` and `overhead` are the day's contenders, built with the `contenders`
 //! feature (on by default). Without it the crate is the pool alone and links only day 2's `Context` and
@@ -91,6 +93,6 @@ pub mod wait_group;
 
 pub use outcome::{Account, JobPanicked, NotStarted, Outcome};
 #[cfg(not(loom))]
-pub use pool::Pool;
+pub use pool::p2_fast::Pool;
 pub use reorder::{InOrder, Reorder};
 pub use wait_group::WaitGroup;

@@ -1,7 +1,8 @@
 //! The cost of dispatch: trivial jobs one at a time, and tiny (~50 ns) jobs in chunks.
 //!
 //! A job crosses the pool's jobs queue and its results channel and may wake a sleeping thread,
-//! which costs far more than a 50 ns job. Comparing against rayon's `scope.spawn` (one boxed job per task) and the course's Go pool
+//! which costs far more than a 50 ns job. Comparing the pool's two steps (the lesson's channels,
+//! [`lesson_trivial`], and the fast step's queue) against rayon's `scope.spawn` (one boxed job per task) and the course's Go pool
 //! (`go/bench`: the same two channel hops, between goroutines) shows what the pool pays per job;
 //! [`pool_batched`] shows how chunking amortises it until a million tiny jobs beat a sequential
 //! loop, in Rust and in Go. The criterion benches (`benches/dispatch.rs`) and
@@ -14,7 +15,8 @@ use labkit::go::{GoRows, SKIPPED};
 use labkit::{Sample, Table, cores_busy_cell, median_of, ratio_cell, si, spin};
 use rayon::prelude::*;
 
-use crate::pool::Pool;
+use crate::pool::p1_lesson as lesson;
+use crate::pool::p2_fast::Pool;
 
 /// [`spin`] rounds that make [`tiny_job`] last about 50 ns in a release build on this machine
 /// (a SplitMix64 round is about 4 ns here: day 4's 400-round items take about 1.7 µs).
@@ -46,6 +48,32 @@ pub fn pool_trivial_each(pool: &mut Pool<u64, u64>, jobs: u64) -> u64 {
     sum_results(
         pool,
         usize::try_from(jobs).expect("a job count that fits in memory"),
+    )
+}
+
+/// Step 1's dispatch: `jobs` trivial jobs on the lesson's pool ([`lesson::Pool`]), one `submit`
+/// each through bounded channels — Go's `runPool` (`go/bench`) as written, with channels that hold
+/// the whole batch ([`lesson_pool`]). Returns the sum; the pool stays open for the next call.
+pub fn lesson_trivial(pool: &mut lesson::Pool<u64, u64>, jobs: u64) -> u64 {
+    for job in 0..jobs {
+        pool.submit(job);
+    }
+    let n = usize::try_from(jobs).expect("a job count that fits in memory");
+    let results = pool.results().iter().take(n);
+    results
+        .map(|o| o.result.unwrap_or(0))
+        .fold(0, u64::wrapping_add)
+}
+
+/// A lesson pool of `threads` workers running trivial jobs, its channels holding `jobs` values,
+/// for [`lesson_trivial`].
+pub fn lesson_pool(threads: usize, jobs: u64) -> lesson::Pool<u64, u64> {
+    let capacity = usize::try_from(jobs).expect("a job count that fits in memory");
+    lesson::Pool::new(
+        &Context::background(),
+        threads,
+        capacity,
+        |_: &Context, x: u64| x,
     )
 }
 
@@ -129,7 +157,12 @@ pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Ta
     let mut pool = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
     let rayon = rayon_pool(threads);
     let mut pool_each = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
-    let mut contenders: [(&str, Run<'_>); 3] = [
+    let mut lesson = lesson_pool(threads, jobs);
+    let mut contenders: [(&str, Run<'_>); 4] = [
+        (
+            "lesson Pool (step 1), `submit` per job",
+            Box::new(|| lesson_trivial(&mut lesson, jobs)),
+        ),
         (
             "day3 Pool, `submit` per job",
             Box::new(|| pool_trivial_each(&mut pool_each, jobs)),
@@ -285,6 +318,9 @@ mod tests {
                     "the pool is reusable"
                 );
                 assert_eq!(rayon_scope_trivial(&rayon, 100), (0..100).sum::<u64>());
+                let mut lesson = lesson_pool(2, 100);
+                assert_eq!(lesson_trivial(&mut lesson, 100), (0..100).sum::<u64>());
+                assert_eq!(lesson_trivial(&mut lesson, 10), (0..10).sum::<u64>());
 
                 let expected = sequential(1000);
                 let mut batched = Pool::batched(&ctx, 2, |_: &Context, i: u64| tiny_job(i));
@@ -311,7 +347,7 @@ mod tests {
                 let go = go_rows();
                 let dispatch = dispatch_table(2, 100, 1, &go);
                 let tiny = tiny_jobs_table(2, 1000, 100, 1, &go);
-                assert_eq!(dispatch.len(), 4);
+                assert_eq!(dispatch.len(), 5);
                 assert_eq!(tiny.len(), 5);
                 let (dispatch, tiny) = (dispatch.to_string(), tiny.to_string());
                 assert!(dispatch.contains("| Go pool: jobs + results channels | 2 |"));

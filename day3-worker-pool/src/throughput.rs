@@ -22,7 +22,7 @@ use day2_context::Context;
 use labkit::go::{GoRows, SKIPPED};
 use labkit::{Sample, Table, cores_busy_cell, measure, median, si, spin};
 
-use crate::pool::Pool;
+use crate::pool::p2_fast::Pool;
 
 /// What each job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

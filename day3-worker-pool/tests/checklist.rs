@@ -1,4 +1,6 @@
-//! Wednesday's checklist, one test per item (names as in `journal/checklist.md`).
+//! Wednesday's checklist, one test per item (names as in `journal/checklist.md`). The items about
+//! the pool run on both of its steps, the lesson and the fast pool ([`common::for_each_pool!`]):
+//! `checklist::lesson::<item>` and `checklist::fast::<item>`.
 
 mod common;
 
@@ -8,80 +10,18 @@ use std::thread;
 #[cfg(feature = "contenders")]
 use std::time::Duration;
 
-use crossbeam_channel::{TryRecvError, unbounded};
+use crossbeam_channel::{TryRecvError, bounded, unbounded};
 use day2_context::Context;
 #[cfg(feature = "contenders")]
-use day3_worker_pool::demo::{run_in_order, sleep_durations};
+use day3_worker_pool::demo::{collect_in_order, sleep_durations, sleeping_job};
 use day3_worker_pool::results_close::{r1_last_sender, r2_wait_group};
 #[cfg(feature = "contenders")]
 use day3_worker_pool::throughput::{self, Config};
-use day3_worker_pool::{NotStarted, Pool};
+use day3_worker_pool::{NotStarted, Outcome};
 #[cfg(feature = "contenders")]
 use labkit::go::GoRows;
 
-use common::{Concurrency, Gates, Rendezvous, watched};
-
-/// N workers, one shared jobs channel: jobs rendezvous in groups of N, so the pool must run N at
-/// once, and the peak never exceeds N because only N threads read the channel.
-#[test]
-fn fixed_size_pool_reads_one_shared_jobs_channel() {
-    watched("fixed_size_pool_reads_one_shared_jobs_channel", || {
-        const N: usize = 3;
-        let concurrency = Arc::new(Concurrency::default());
-        let rendezvous = Arc::new(Rendezvous::new(N));
-        let mut pool = Pool::new(&Context::background(), N, {
-            let (concurrency, rendezvous) = (Arc::clone(&concurrency), Arc::clone(&rendezvous));
-            move |_: &Context, job: usize| {
-                let _running = concurrency.enter();
-                rendezvous.wait(); // blocks until N jobs are running at once
-                (job, thread::current().name().map(str::to_owned))
-            }
-        });
-        pool.submit_all(0..4 * N);
-        pool.close();
-        let outcomes: Vec<_> = pool.results().iter().collect();
-
-        assert_eq!(concurrency.peak(), N, "peak of concurrently running jobs");
-        assert_eq!(outcomes.len(), 4 * N);
-        let workers: BTreeSet<usize> = outcomes.iter().map(|o| o.worker).collect();
-        assert_eq!(
-            workers,
-            (0..N).collect(),
-            "every worker took jobs from the one channel"
-        );
-        for o in &outcomes {
-            let (job, name) = o.result.as_ref().unwrap();
-            assert_eq!(*job, o.index);
-            assert_eq!(
-                name.as_deref(),
-                Some(format!("pool-worker-{}", o.worker).as_str())
-            );
-        }
-    });
-}
-
-/// Every job's result arrives on the results channel, tagged with its index and worker.
-#[test]
-fn each_worker_sends_results_on_the_results_channel() {
-    watched("each_worker_sends_results_on_the_results_channel", || {
-        let mut pool = Pool::new(&Context::background(), 4, |_: &Context, x: u64| x * x);
-        let indices = pool.submit_all((0..20).map(|i| i + 100));
-        assert_eq!(indices, 0..20);
-        pool.close();
-        let mut seen = BTreeSet::new();
-        for outcome in pool.results() {
-            assert!(outcome.worker < 4);
-            let x = outcome.index as u64 + 100;
-            assert_eq!(outcome.result, Ok(x * x));
-            assert!(
-                seen.insert(outcome.index),
-                "index {} reported twice",
-                outcome.index
-            );
-        }
-        assert_eq!(seen, (0..20).collect());
-    });
-}
+use common::{Concurrency, Gates, PATIENCE, Rendezvous, for_each_pool, watched};
 
 /// Results close after — not before — the last worker finishes, both ways: the last `Sender`
 /// dropped, and the WaitGroup with a closer thread. One job is held in hand to make "the last
@@ -149,101 +89,199 @@ fn results_close_after_all_workers_finish() {
     });
 }
 
-/// 100 jobs sleeping 1–5 ms (seeded) finish out of order and are released in job order as soon as
-/// the prefix is complete — not after the last job. (The seeded jobs are the `contenders` feature's.)
-#[cfg(feature = "contenders")]
-#[test]
-fn hundred_sleeping_jobs_collected_in_order() {
-    watched("hundred_sleeping_jobs_collected_in_order", || {
-        let durations =
-            sleep_durations(42, 100, Duration::from_millis(1)..Duration::from_millis(5));
-        assert_eq!(
-            durations,
-            sleep_durations(42, 100, Duration::from_millis(1)..Duration::from_millis(5)),
-            "seeded"
-        );
-        assert_ne!(
-            durations,
-            sleep_durations(43, 100, Duration::from_millis(1)..Duration::from_millis(5))
-        );
+for_each_pool! {
+    /// N workers, one shared jobs channel: jobs rendezvous in groups of N, so the pool must run N at
+    /// once, and the peak never exceeds N because only N threads read the channel.
+    #[test]
+    fn fixed_size_pool_reads_one_shared_jobs_channel() {
+        watched("fixed_size_pool_reads_one_shared_jobs_channel", || {
+            const N: usize = 3;
+            let concurrency = Arc::new(Concurrency::default());
+            let rendezvous = Arc::new(Rendezvous::new(N));
+            let mut pool = pool(&Context::background(), N, {
+                let (concurrency, rendezvous) = (Arc::clone(&concurrency), Arc::clone(&rendezvous));
+                move |_: &Context, job: usize| {
+                    let _running = concurrency.enter();
+                    rendezvous.wait(); // blocks until N jobs are running at once
+                    (job, thread::current().name().map(str::to_owned))
+                }
+            });
+            pool.submit_all(0..4 * N);
+            pool.close();
+            let outcomes: Vec<_> = pool.results().iter().collect();
 
-        let (arrivals, in_order) = run_in_order(&Context::background(), 8, &durations);
-
-        let indices: Vec<usize> = in_order.iter().map(|o| o.index).collect();
-        assert_eq!(indices, (0..100).collect::<Vec<_>>());
-        for o in &in_order {
+            assert_eq!(concurrency.peak(), N, "peak of concurrently running jobs");
+            assert_eq!(outcomes.len(), 4 * N);
+            let workers: BTreeSet<usize> = outcomes.iter().map(|o| o.worker).collect();
             assert_eq!(
-                o.result,
-                Ok(durations[o.index]),
-                "job {} slept its own duration",
-                o.index
+                workers,
+                (0..N).collect(),
+                "every worker took jobs from the one channel"
             );
-        }
-        // Released as they arrive: after each arrival, everything below the lowest missing index has
-        // been released, and nothing else.
-        let mut arrived = BTreeSet::new();
-        let mut released_up_to = 0;
-        for a in &arrivals {
-            assert!(arrived.insert(a.index));
-            let lowest_missing = (0..=100).find(|i| !arrived.contains(i)).unwrap();
-            assert_eq!(a.released.start, released_up_to);
-            assert_eq!(a.released.end, lowest_missing, "arrival of job {}", a.index);
-            released_up_to = a.released.end;
-        }
-        assert_eq!(released_up_to, 100);
-    });
-}
-
-/// Cancel with two jobs in hand: they finish with results, no other job starts, the rest come back
-/// unrun with their indices, and nothing runs after `shutdown` returns.
-#[test]
-fn graceful_shutdown_drains_in_flight_jobs() {
-    watched("graceful_shutdown_drains_in_flight_jobs", || {
-        let gates = Arc::new(Gates::default());
-        let concurrency = Arc::new(Concurrency::default());
-        let (parent, cancel) = Context::with_cancel(&Context::background());
-        let mut pool = Pool::new(&parent, 2, {
-            let (gates, concurrency) = (Arc::clone(&gates), Arc::clone(&concurrency));
-            move |_: &Context, job: usize| {
-                let _running = concurrency.enter();
-                gates.hold(job);
-                job * 10
+            for o in &outcomes {
+                let (job, name) = o.result.as_ref().unwrap();
+                assert_eq!(*job, o.index);
+                assert_eq!(
+                    name.as_deref(),
+                    Some(format!("pool-worker-{}", o.worker).as_str())
+                );
             }
         });
-        pool.submit_all(0..10);
-        assert_eq!(gates.next_started_set(2), [0, 1]);
+    }
 
-        cancel.cancel(); // Go: cancel() on the parent context
-        gates.open(2); // the jobs in hand may now finish
-        let received: Vec<_> = pool.results().iter().collect(); // ends: workers stop after cancel
-        let account = pool.shutdown();
+    /// Every job's result arrives on the results channel, tagged with its index and worker.
+    #[test]
+    fn each_worker_sends_results_on_the_results_channel() {
+        watched("each_worker_sends_results_on_the_results_channel", || {
+            let mut pool = pool(&Context::background(), 4, |_: &Context, x: u64| x * x);
+            let indices = pool.submit_all((0..20).map(|i| i + 100));
+            assert_eq!(indices, 0..20);
+            pool.close();
+            let mut seen = BTreeSet::new();
+            for outcome in pool.results() {
+                assert!(outcome.worker < 4);
+                let x = outcome.index as u64 + 100;
+                assert_eq!(outcome.result, Ok(x * x));
+                assert!(
+                    seen.insert(outcome.index),
+                    "index {} reported twice",
+                    outcome.index
+                );
+            }
+            assert_eq!(seen, (0..20).collect());
+        });
+    }
+    /// 100 jobs sleeping 1–5 ms (seeded) finish out of order and are released in job order as soon as
+    /// the prefix is complete — not after the last job. (The seeded jobs are the `contenders` feature's.)
+    #[cfg(feature = "contenders")]
+    #[test]
+    fn hundred_sleeping_jobs_collected_in_order() {
+        watched("hundred_sleeping_jobs_collected_in_order", || {
+            let durations =
+                sleep_durations(42, 100, Duration::from_millis(1)..Duration::from_millis(5));
+            assert_eq!(
+                durations,
+                sleep_durations(42, 100, Duration::from_millis(1)..Duration::from_millis(5)),
+                "seeded"
+            );
+            assert_ne!(
+                durations,
+                sleep_durations(43, 100, Duration::from_millis(1)..Duration::from_millis(5))
+            );
 
-        assert_eq!(
-            concurrency.running(),
-            0,
-            "a job still ran after shutdown returned"
-        );
-        assert_eq!(
-            gates.started_so_far(),
-            Vec::<usize>::new(),
-            "a job started after the cancel"
-        );
-        let mut completed: Vec<_> = received.into_iter().chain(account.completed).collect();
-        completed.sort_unstable_by_key(|o| o.index);
-        assert_eq!(
-            completed
-                .iter()
-                .map(|o| (o.index, o.result.clone()))
-                .collect::<Vec<_>>(),
-            [(0, Ok(0)), (1, Ok(10))]
-        );
-        assert_eq!(
-            account.not_started,
-            (2..10)
-                .map(|i| NotStarted { index: i, job: i })
-                .collect::<Vec<_>>()
-        );
-    });
+            let mut pool = pool(&Context::background(), 8, sleeping_job);
+            pool.submit_all(durations.iter().copied());
+            pool.close();
+            let (arrivals, in_order) = collect_in_order(pool.results());
+
+            let indices: Vec<usize> = in_order.iter().map(|o| o.index).collect();
+            assert_eq!(indices, (0..100).collect::<Vec<_>>());
+            for o in &in_order {
+                assert_eq!(
+                    o.result,
+                    Ok(durations[o.index]),
+                    "job {} slept its own duration",
+                    o.index
+                );
+            }
+            // Released as they arrive: after each arrival, everything below the lowest missing index has
+            // been released, and nothing else.
+            let mut arrived = BTreeSet::new();
+            let mut released_up_to = 0;
+            for a in &arrivals {
+                assert!(arrived.insert(a.index));
+                let lowest_missing = (0..=100).find(|i| !arrived.contains(i)).unwrap();
+                assert_eq!(a.released.start, released_up_to);
+                assert_eq!(a.released.end, lowest_missing, "arrival of job {}", a.index);
+                released_up_to = a.released.end;
+            }
+            assert_eq!(released_up_to, 100);
+        });
+    }
+    /// Cancel with two jobs in hand: they finish with results, no other job starts, the rest come back
+    /// unrun with their indices, and nothing runs after `shutdown` returns.
+    #[test]
+    fn graceful_shutdown_drains_in_flight_jobs() {
+        watched("graceful_shutdown_drains_in_flight_jobs", || {
+            let gates = Arc::new(Gates::default());
+            let concurrency = Arc::new(Concurrency::default());
+            let (parent, cancel) = Context::with_cancel(&Context::background());
+            let mut pool = pool(&parent, 2, {
+                let (gates, concurrency) = (Arc::clone(&gates), Arc::clone(&concurrency));
+                move |_: &Context, job: usize| {
+                    let _running = concurrency.enter();
+                    gates.hold(job);
+                    job * 10
+                }
+            });
+            pool.submit_all(0..10);
+            assert_eq!(gates.next_started_set(2), [0, 1]);
+
+            cancel.cancel(); // Go: cancel() on the parent context
+            gates.open(2); // the jobs in hand may now finish
+            let received: Vec<_> = pool.results().iter().collect(); // ends: workers stop after cancel
+            let account = pool.shutdown();
+
+            assert_eq!(
+                concurrency.running(),
+                0,
+                "a job still ran after shutdown returned"
+            );
+            assert_eq!(
+                gates.started_so_far(),
+                Vec::<usize>::new(),
+                "a job started after the cancel"
+            );
+            let mut completed: Vec<_> = received.into_iter().chain(account.completed).collect();
+            completed.sort_unstable_by_key(|o| o.index);
+            assert_eq!(
+                completed
+                    .iter()
+                    .map(|o| (o.index, o.result.clone()))
+                    .collect::<Vec<_>>(),
+                [(0, Ok(0)), (1, Ok(10))]
+            );
+            assert_eq!(
+                account.not_started,
+                (2..10)
+                    .map(|i| NotStarted { index: i, job: i })
+                    .collect::<Vec<_>>()
+            );
+        });
+    }
+    /// Cancel while a worker is blocked sending a result nobody reads (a rendezvous results channel):
+    /// the worker must not stay stuck there. It returns, and shutdown still hands back the result of
+    /// the job it had run. (The fast step's results channel is unbounded, so its worker never blocks
+    /// there; on it this checks that a cancel ends a worker whose result nobody read.)
+    #[test]
+    fn graceful_shutdown_frees_a_worker_blocked_on_a_full_results_channel() {
+        watched("graceful_shutdown_frees_a_worker_blocked_on_a_full_results_channel", || {
+            // The work function holds `gone`, never sent on: it is disconnected once the worker that
+            // owns the function's last reference has exited.
+            let (gone_tx, gone) = bounded::<()>(0);
+            let (started_tx, started) = unbounded();
+            let mut pool = rendezvous_pool(&Context::background(), 1, move |_: &Context, job: u32| {
+                let _gone = &gone_tx;
+                started_tx.send(job).unwrap();
+                job * 2
+            });
+            pool.submit(21);
+            assert_eq!(started.recv_timeout(PATIENCE), Ok(21));
+            pool.cancel(); // the worker is now blocked on `results`, or about to be
+            assert_eq!(
+                gone.recv_timeout(PATIENCE),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected),
+                "the worker stayed blocked on a results channel nobody reads after the cancel"
+            );
+            let account = pool.shutdown();
+            assert_eq!(
+                account.completed,
+                [Outcome { index: 0, worker: 0, result: Ok(42) }],
+                "the result of the job the worker had run was lost"
+            );
+            assert!(account.not_started.is_empty());
+        });
+    }
 }
 
 /// The throughput tables, as the tour prints them: one per job kind, a column for every executor

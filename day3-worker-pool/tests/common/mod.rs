@@ -4,6 +4,10 @@
 
 #![allow(dead_code, unreachable_pub)] // each test file uses a different subset
 
+pub mod pools;
+
+pub(crate) use pools::for_each_pool;
+
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
