@@ -189,10 +189,10 @@ fn upstream<'a>(lab: &'a Lab, day: &Day) -> Vec<&'a Day> {
     lab.days.iter().filter(|d| depends_on(&d.krate)).collect()
 }
 
-/// The line of an exercise that does not pass yet, and its hint.
+/// The line of an exercise that does not pass yet, and where its hints are.
 fn not_yet(ex: &Exercise) {
     println!("✗ {}  {}", ex.id, ex.title);
-    println!("    hint: {}", ex.hint);
+    println!("    stuck? `cargo xtask lab hint {}`", ex.id);
 }
 
 /// One exercise's line and, under it, what went wrong.
@@ -430,11 +430,11 @@ pub(crate) fn run(lab: &Lab, ws: &Workspace, what: Option<&str>) -> Result<bool>
     }
     match next {
         Some(ex) => println!(
-            "\nNext: {} — {}\n  in {}\n  hint: {}",
+            "\nNext: {} — {}\n  in {}\n  stuck? `cargo xtask lab hint {}` (one more hint each time)",
             ex.id,
             ex.title,
             ex.at(),
-            ex.hint
+            ex.id
         ),
         None => println!("\nEvery checked exercise passes."),
     }
