@@ -9,13 +9,15 @@
 //! `check-all` proves its model checks.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use super::excerpt;
 use super::exercise::{Check, Day, Exercise, Step};
 use super::tree::{Holds, Lab, Status};
 use crate::cmd::{Cmd, cargo};
-use crate::suite::{self, Status as TestStatus, TestResult};
+use crate::suite::{self, BuildFailed, Mode, Status as TestStatus, TestResult};
 use crate::ws::Workspace;
 use crate::{loom, nightly, race};
 
@@ -51,6 +53,19 @@ fn target_args<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<String> {
 /// Set for the tests a lab command runs (see the watchdog in `day3-worker-pool/tests/common/`).
 const LAB_CHECK: &str = "LAB_CHECK";
 
+/// How long a test binary run by the lab may go without a test finishing before it is killed and
+/// its unfinished tests fail "did not finish in N s": whatever a stub, a mistake or a learner's
+/// code does, `lab check` and the `lab` step come back. Longer than the tests' own watchdogs
+/// (10 s under `LAB_CHECK`), whose messages say more; the model checkers run each model for
+/// longer, and ThreadSanitizer slows a test down 5–15 times. Miri finds deadlocks itself.
+fn bound(step: Step) -> Duration {
+    Duration::from_secs(match step {
+        Step::Test => 15,
+        Step::Race => 60,
+        Step::Loom | Step::Miri => 300,
+    })
+}
+
 /// Runs `step` for the checks `checks` of crate `krate` in the workspace `ws` (the learner's or a
 /// scratch copy, whose crates then build into the real target directories so that dependencies are
 /// not rebuilt). Builds and runs through the suite runner; nothing is recorded as a step's results.
@@ -66,6 +81,11 @@ pub(crate) fn run_step(
     let package = ws.package(krate)?;
     let label = format!("lab: {} {krate}", step.name());
     let in_ws = |cmd: Cmd| cmd.dir(&ws.root).env("CARGO_TARGET_DIR", &real.target_dir);
+    let mode = if echo {
+        Mode::Echo
+    } else {
+        Mode::Bounded(bound(step))
+    };
     let report = match step {
         Step::Test => {
             let build = cargo()
@@ -79,12 +99,12 @@ pub(crate) fn run_step(
                 // Only the verdicts are read: the stubs' and mistakes' panics need no backtrace.
                 env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
             }
-            suite::execute(&label, ws, in_ws(build), &env, echo)?
+            suite::execute(&label, ws, in_ws(build), &env, mode)?
         }
         Step::Loom => {
             let mut env = env.to_vec();
             env.push(("LOOM_MAX_PREEMPTIONS", loom::PREEMPTIONS.to_string()));
-            suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, echo)?
+            suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, mode)?
         }
         Step::Race => {
             let host =
@@ -98,7 +118,7 @@ pub(crate) fn run_step(
             let mut env = env.to_vec();
             env.push(("TSAN_OPTIONS", race::options()?));
             env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
-            suite::execute(&label, ws, in_ws(build), &env, echo)?
+            suite::execute(&label, ws, in_ws(build), &env, mode)?
         }
         Step::Miri => {
             let ready = nightly::host()
@@ -153,18 +173,18 @@ pub(crate) fn judge(krate: &str, check: &Check, ran: &Ran) -> Verdict {
         .find(|r| r.status == TestStatus::Failed)
         .or(binary_failure);
     if let Some(r) = failed {
-        let first: Vec<&str> = r
-            .output
-            .lines()
-            .take_while(|l| !l.starts_with("stack backtrace:") && !l.starts_with("note: run with"))
-            .filter(|l| !l.trim().is_empty())
-            .take(8)
-            .collect();
-        return Verdict::Failed(format!("{}: {}", r.name, first.join("\n")));
+        return Verdict::Failed(format!("{}: {}", r.name, excerpt::failure(&r.output)));
     }
     if matching.is_empty() {
         return Verdict::NotRun(match of_target.iter().find(|r| r.name.starts_with('(')) {
-            Some(r) => format!("no test `{check}` ran: its test binary failed {}", r.name),
+            Some(r) if r.output.trim().is_empty() => {
+                format!("no test `{check}` ran: its test binary failed {}", r.name)
+            }
+            Some(r) => format!(
+                "no test `{check}` ran: its test binary failed {}\n{}",
+                r.name,
+                excerpt::failure(&r.output)
+            ),
             None => format!("no test `{check}` ran (is it misspelt, or ignored?)"),
         });
     }
@@ -221,6 +241,32 @@ fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
         println!("    {s}");
     }
     failed.is_none()
+}
+
+/// A step's outcome, with a build that failed printed once (its errors only: a stub's warnings are
+/// not yours) and turned into one failed pseudo-test for every target, so every check of the step
+/// is ✗ ("its test binary failed (the code does not compile …)").
+fn built(
+    krate: &str,
+    step: Step,
+    outcome: Result<Result<Vec<TestResult>, String>>,
+) -> Result<Result<Vec<TestResult>, String>> {
+    let failed = match outcome {
+        Err(e) => e.downcast::<BuildFailed>()?,
+        ok => return ok,
+    };
+    let under = match step {
+        Step::Test => String::new(),
+        s => format!(" for the {} step", s.name()),
+    };
+    println!("{}\n", excerpt::compile_errors(&failed.stderr));
+    Ok(Ok(vec![TestResult {
+        package: krate.to_string(),
+        target: "*".to_string(),
+        name: format!("(the code does not compile{under}: the error is above)"),
+        status: TestStatus::Failed,
+        output: String::new(),
+    }]))
 }
 
 /// Where day `day`'s checks run (`None`: the working tree), and which of its exercises still hold
@@ -305,13 +351,16 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
         .filter(|c| c.step == Step::Test)
         .collect();
     if !tests.is_empty() {
+        println!("lab: test {} …", day.krate);
         let outcome = match run_step(ws, &day.krate, Step::Test, &tests, &[], false) {
             // The copy's line numbers differ where a stub was filled in: show a build error where
             // you wrote the code.
-            Err(_) if in_copy => run_step(work_tree, &day.krate, Step::Test, &tests, &[], false)?,
-            outcome => outcome?,
+            Err(e) if in_copy && e.is::<BuildFailed>() => {
+                run_step(work_tree, &day.krate, Step::Test, &tests, &[], false)
+            }
+            outcome => outcome,
         };
-        ran.insert(Step::Test, outcome);
+        ran.insert(Step::Test, built(&day.krate, Step::Test, outcome)?);
     }
     // The other steps, for the exercises whose tests pass.
     // An exercise at its reference is proved by check-all's `lab` step: only its tests run here.
@@ -345,7 +394,8 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
             .filter(|c| c.step == step)
             .collect();
         println!("lab: {} {} …", step.name(), day.krate);
-        ran.insert(step, run_step(ws, &day.krate, step, &checks, &[], false)?);
+        let outcome = run_step(ws, &day.krate, step, &checks, &[], false);
+        ran.insert(step, built(&day.krate, step, outcome)?);
     }
     println!();
     let mut passed = Vec::new();

@@ -40,6 +40,7 @@
 mod check;
 pub(crate) mod ci;
 mod edit;
+mod excerpt;
 mod exercise;
 mod list;
 mod markers;
@@ -54,6 +55,7 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use crate::{step, ws};
+pub(crate) use excerpt::compile_errors;
 use tree::Lab;
 
 /// `cargo xtask lab …`; `<day>` is a crate name (`day1-sync-atomic`) or `day1`.
