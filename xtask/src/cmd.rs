@@ -4,7 +4,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -160,15 +160,7 @@ impl Cmd {
         what: &str,
         show: impl Fn(&str) -> bool + Send + Sync,
     ) -> Result<Output> {
-        let mut child = self
-            .command()?
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
-        let out = child.stdout.take().expect("stdout is piped");
-        let err = child.stderr.take().expect("stderr is piped");
+        let (child, out, err) = self.spawn_piped(what)?;
         let (stdout, stderr) = thread::scope(|s| {
             let show = &show;
             let o = s.spawn(move || pump(out, std::io::stdout(), show));
@@ -179,6 +171,20 @@ impl Cmd {
             )
         });
         self.finish(what, child, stdout, stderr)
+    }
+
+    /// Starts the command with no stdin and its stdout and stderr piped to this process.
+    fn spawn_piped(&self, what: &str) -> Result<(Child, ChildStdout, ChildStderr)> {
+        let mut child = self
+            .command()?
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
+        let out = child.stdout.take().expect("stdout is piped");
+        let err = child.stderr.take().expect("stderr is piped");
+        Ok((child, out, err))
     }
 
     /// Waits for `child` (this command's process) and pairs its exit with what it printed.
@@ -221,16 +227,8 @@ impl Cmd {
         progress: impl Fn(&str) -> bool,
     ) -> Result<Output> {
         const GRACE: Duration = Duration::from_secs(2);
-        let mut child = self
-            .command()?
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
+        let (mut child, out, err) = self.spawn_piped(what)?;
         let (tx, lines) = mpsc::channel::<(bool, String)>();
-        let out = child.stdout.take().expect("stdout is piped");
-        let err = child.stderr.take().expect("stderr is piped");
         let pipes: [(bool, Box<dyn Read + Send>); 2] =
             [(true, Box::new(out)), (false, Box::new(err))];
         for (is_stdout, pipe) in pipes {
