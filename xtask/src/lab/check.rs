@@ -104,6 +104,9 @@ pub(crate) fn run_step(
         Step::Loom => {
             let mut env = env.to_vec();
             env.push(("LOOM_MAX_PREEMPTIONS", loom::PREEMPTIONS.to_string()));
+            // A failure then names the lines of the accesses it is about (the learner's code), not
+            // only loom's own file.
+            env.push(("LOOM_LOCATION", "1".to_string()));
             suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, mode)?
         }
         Step::Race => {
