@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use anyhow::bail;
 
 use crate::journal;
+use crate::lab::excerpt;
 use crate::step::{self, Done};
 use crate::suite::{self, Status, TestResult};
 use crate::week::{self, Check, Proof, Step};
@@ -63,21 +64,18 @@ pub(crate) fn judge(krate: &str, check: &Check, ran: &Ran) -> Verdict {
         .find(|r| r.status == Status::Failed)
         .or(binary_failure);
     if let Some(r) = failed {
-        let first: Vec<&str> = r
-            .output
-            .lines()
-            .take_while(|l| !l.starts_with("stack backtrace:") && !l.starts_with("note: run with"))
-            .filter(|l| !l.trim().is_empty())
-            .take(8)
-            .collect();
-        return Verdict::Failed(match first.as_slice() {
-            [] => format!("{} failed", r.name),
-            _ => format!("{}: {}", r.name, first.join("\n")),
-        });
+        return Verdict::Failed(format!("{}: {}", r.name, excerpt::failure(&r.output)));
     }
     match matching.len() {
         0 => Verdict::NotRun(match of_target.iter().find(|r| r.name.starts_with('(')) {
-            Some(r) => format!("no test `{check}` ran: its test binary failed {}", r.name),
+            Some(r) if r.output.trim().is_empty() => {
+                format!("no test `{check}` ran: its test binary failed {}", r.name)
+            }
+            Some(r) => format!(
+                "no test `{check}` ran: its test binary failed {}\n{}",
+                r.name,
+                excerpt::failure(&r.output)
+            ),
             None => format!("no test `{check}` ran (is it misspelt, or ignored?)"),
         }),
         1 => Verdict::Passed("passed".into()),
@@ -231,7 +229,9 @@ mod tests {
                 &check("stress::b"),
                 &ran(Step::Test, vec![failed])
             ),
-            Verdict::Failed("b failed".into())
+            Verdict::Failed(
+                "b: (the test printed nothing about why; run it alone to see more)".into()
+            )
         );
     }
 

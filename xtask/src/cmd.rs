@@ -4,8 +4,10 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
@@ -17,7 +19,7 @@ pub(crate) fn cargo() -> Cmd {
 }
 
 /// A command line to print and run; it runs in the workspace root unless [`Cmd::dir`] says otherwise.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Cmd {
     program: OsString,
     args: Vec<OsString>,
@@ -30,8 +32,29 @@ pub(crate) struct Cmd {
 pub(crate) struct Output {
     pub(crate) success: bool,
     pub(crate) code: Option<i32>,
+    /// The signal that killed the process, if one did (Unix).
+    pub(crate) signal: Option<i32>,
+    /// Set by [`Cmd::capture_bounded`] when it killed the process for making no progress.
+    pub(crate) killed_after: Option<Duration>,
     pub(crate) stdout: String,
     pub(crate) stderr: String,
+}
+
+impl Output {
+    fn new(status: ExitStatus, stdout: String, stderr: String) -> Output {
+        #[cfg(unix)]
+        let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+        #[cfg(not(unix))]
+        let signal = None;
+        Output {
+            success: status.success(),
+            code: status.code(),
+            signal,
+            killed_after: None,
+            stdout,
+            stderr,
+        }
+    }
 }
 
 impl Cmd {
@@ -137,15 +160,7 @@ impl Cmd {
         what: &str,
         show: impl Fn(&str) -> bool + Send + Sync,
     ) -> Result<Output> {
-        let mut child = self
-            .command()?
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
-        let out = child.stdout.take().expect("stdout is piped");
-        let err = child.stderr.take().expect("stderr is piped");
+        let (child, out, err) = self.spawn_piped(what)?;
         let (stdout, stderr) = thread::scope(|s| {
             let show = &show;
             let o = s.spawn(move || pump(out, std::io::stdout(), show));
@@ -156,6 +171,20 @@ impl Cmd {
             )
         });
         self.finish(what, child, stdout, stderr)
+    }
+
+    /// Starts the command with no stdin and its stdout and stderr piped to this process.
+    fn spawn_piped(&self, what: &str) -> Result<(Child, ChildStdout, ChildStderr)> {
+        let mut child = self
+            .command()?
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
+        let out = child.stdout.take().expect("stdout is piped");
+        let err = child.stderr.take().expect("stderr is piped");
+        Ok((child, out, err))
     }
 
     /// Waits for `child` (this command's process) and pairs its exit with what it printed.
@@ -169,12 +198,7 @@ impl Cmd {
         let status = child
             .wait()
             .with_context(|| format!("{what}: waiting for `{}`", self.display()))?;
-        Ok(Output {
-            success: status.success(),
-            code: status.code(),
-            stdout,
-            stderr,
-        })
+        Ok(Output::new(status, stdout, stderr))
     }
 
     /// Runs the command without printing anything, capturing stdout and stderr.
@@ -184,12 +208,76 @@ impl Cmd {
             .stdin(Stdio::null())
             .output()
             .with_context(|| format!("{what}: could not start `{}`", self.display()))?;
-        Ok(Output {
-            success: out.status.success(),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        Ok(Output::new(
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
+    /// [`Cmd::capture`] with a wall-clock bound: the process is killed once `idle` passes without
+    /// a stdout line that `progress` accepts (for a test binary, a test's result line), and the
+    /// output says so ([`Output::killed_after`]). Whatever it printed until then is kept. A
+    /// process it started that still holds the pipes after the kill is given two seconds, then
+    /// left to finish on its own.
+    pub(crate) fn capture_bounded(
+        &self,
+        what: &str,
+        idle: Duration,
+        progress: impl Fn(&str) -> bool,
+    ) -> Result<Output> {
+        const GRACE: Duration = Duration::from_secs(2);
+        let (mut child, out, err) = self.spawn_piped(what)?;
+        let (tx, lines) = mpsc::channel::<(bool, String)>();
+        let pipes: [(bool, Box<dyn Read + Send>); 2] =
+            [(true, Box::new(out)), (false, Box::new(err))];
+        for (is_stdout, pipe) in pipes {
+            let tx = tx.clone();
+            // Detached: after a kill, a grandchild may hold the pipe open for as long as it lives.
+            thread::spawn(move || {
+                let mut reader = BufReader::new(pipe);
+                let mut line = Vec::new();
+                while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                    let text = String::from_utf8_lossy(&line).into_owned();
+                    if tx.send((is_stdout, text)).is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+            });
+        }
+        drop(tx);
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        let mut last_progress = Instant::now();
+        let mut killed: Option<Instant> = None;
+        loop {
+            let wait = match killed {
+                None => idle.saturating_sub(last_progress.elapsed()),
+                Some(at) => GRACE.saturating_sub(at.elapsed()),
+            };
+            match lines.recv_timeout(wait) {
+                Ok((true, line)) => {
+                    if progress(line.trim_end_matches(['\n', '\r'])) {
+                        last_progress = Instant::now();
+                    }
+                    stdout.push_str(&line);
+                }
+                Ok((false, line)) => stderr.push_str(&line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) if killed.is_none() => {
+                    // Already gone is fine: `wait` below reports how it ended.
+                    let _ = child.kill();
+                    killed = Some(Instant::now());
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+            }
+        }
+        let status = child
+            .wait()
+            .with_context(|| format!("{what}: waiting for `{}`", self.display()))?;
+        let mut output = Output::new(status, stdout, stderr);
+        output.killed_after = killed.map(|_| idle);
+        Ok(output)
     }
 
     /// Prints and runs the command, capturing stdout silently (stderr passes through).
@@ -257,5 +345,63 @@ pub(crate) fn append_flags(name: &str, extra: &str) -> String {
     match std::env::var(name) {
         Ok(old) if !old.trim().is_empty() => format!("{old} {extra}"),
         _ => extra.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Cmd {
+        Cmd::new("sh")
+            .args(["-c", script])
+            .dir(std::env::temp_dir())
+    }
+
+    fn is_result(line: &str) -> bool {
+        line.ends_with(" ... ok")
+    }
+
+    #[test]
+    fn a_process_without_progress_is_killed_after_the_bound_and_its_output_kept() {
+        let started = Instant::now();
+        let out = sh("echo 'test a ... ok'; echo stuck >&2; sleep 60")
+            .capture_bounded("sh", Duration::from_secs(1), is_result)
+            .unwrap();
+        // Time is the behaviour here: killed after about 1 s, far sooner than the 60 s sleep.
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(out.killed_after, Some(Duration::from_secs(1)));
+        assert!(!out.success);
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            ("test a ... ok\n", "stuck\n")
+        );
+    }
+
+    #[test]
+    fn progress_restarts_the_bound_and_a_process_that_ends_is_not_killed() {
+        // Four results 0.4 s apart: 1.6 s in all, never 1 s without one.
+        let script = "for t in a b c d; do echo \"test $t ... ok\"; sleep 0.4; done";
+        let out = sh(script)
+            .capture_bounded("sh", Duration::from_secs(1), is_result)
+            .unwrap();
+        assert_eq!(out.killed_after, None);
+        assert!(out.success);
+        assert_eq!(out.stdout.lines().count(), 4);
+    }
+
+    #[test]
+    fn a_signal_that_ended_the_process_is_reported() {
+        let out = sh("kill -ABRT $$")
+            .capture_bounded("sh", Duration::from_secs(10), is_result)
+            .unwrap();
+        assert_eq!(
+            (out.signal, out.code, out.killed_after),
+            (Some(6), None, None)
+        );
     }
 }

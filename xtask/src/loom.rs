@@ -90,7 +90,13 @@ pub(crate) fn run(krate: Option<&str>, preemptions: Option<u32>, deep: bool) -> 
             }
         };
         let env = [("LOOM_MAX_PREEMPTIONS", bound.to_string())];
-        report.extend(suite::execute(step, ws, cargo_test(package)?, &env, true)?);
+        report.extend(suite::execute(
+            step,
+            ws,
+            cargo_test(package)?,
+            &env,
+            suite::Mode::Echo,
+        )?);
     }
     if deep && report.results.is_empty() && report.failed_binaries.is_empty() {
         return Ok(Done::Skipped(

@@ -17,8 +17,9 @@ use std::fmt;
 use std::fs;
 use std::io::Cursor;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use cargo_metadata::Message;
 
 use crate::cmd::Cmd;
@@ -73,6 +74,8 @@ impl Report {
     /// Records one binary's run: its result lines, checked against libtest's summary; `exit` says
     /// why the binary failed, if it did. A failure no result line shows is recorded as a failed
     /// pseudo-test named after its cause, so a proof like `race:*` cannot pass on that binary.
+    /// `cut_short`: the process was killed (by a signal, or for a test that did not finish), so
+    /// missing result lines are explained by `exit`, not by mangled output.
     fn add_binary(
         &mut self,
         package: &str,
@@ -80,9 +83,10 @@ impl Report {
         stdout: &str,
         stderr: &str,
         exit: Option<String>,
+        cut_short: bool,
     ) {
         let parsed = Libtest::parse(stdout);
-        let mismatch = parsed.mismatch();
+        let mismatch = parsed.mismatch().filter(|_| !cut_short);
         let result = |name: String, status, output: String| TestResult {
             package: package.into(),
             target: target.into(),
@@ -100,11 +104,12 @@ impl Report {
         };
         self.failed_binaries
             .push(format!("{package}/{target} ({why})"));
-        if mismatch.is_some() || !any_failed {
-            let lines: Vec<_> = stderr.lines().collect();
-            let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-            self.results
-                .push(result(format!("({why})"), Status::Failed, tail));
+        if mismatch.is_some() || cut_short || !any_failed {
+            self.results.push(result(
+                format!("({why})"),
+                Status::Failed,
+                binary_failure_output(stderr),
+            ));
         }
     }
 
@@ -148,33 +153,71 @@ struct Binary {
 pub(crate) fn run(step: &str, build: Cmd, env: &[(&str, String)]) -> Result<Report> {
     // A run that fails to build must not leave an earlier run's results to prove anything.
     clear(step)?;
-    let report = execute(step, ws::current()?, build, env, true)?;
+    let report = execute(step, ws::current()?, build, env, Mode::Echo)?;
     save(step, &report.results)?;
     Ok(report)
 }
 
+/// A build of the tests that failed, with what cargo printed on stderr (its rendered diagnostics).
+#[derive(Debug)]
+pub(crate) struct BuildFailed {
+    pub(crate) label: String,
+    pub(crate) stderr: String,
+}
+
+impl fmt::Display for BuildFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the tests did not build:\n{}",
+            self.label,
+            crate::lab::compile_errors(&self.stderr)
+        )
+    }
+}
+
+impl std::error::Error for BuildFailed {}
+
+/// How [`execute`] shows and bounds the test binaries it runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Mode {
+    /// Build output and the binaries' output pass through to the terminal; no bound.
+    Echo,
+    /// Everything is captured, nothing printed (a build failure carries cargo's diagnostics in
+    /// [`BuildFailed`]); a binary is killed once this long passes without a test finishing, and
+    /// each test it had not finished is recorded failed ("did not finish in N s").
+    Bounded(Duration),
+}
+
 /// Builds with `build` and runs every test executable it lists with `env` set, without recording
 /// anything. Packages are named from `ws` (the workspace the build runs in); `label` prefixes the
-/// progress lines; with `echo` false the binaries' output (stdout and stderr) is captured but not
-/// printed (cargo's build output still is).
+/// progress lines; `mode` says what is printed and how long a binary may go without progress.
 pub(crate) fn execute(
     label: &str,
     ws: &Workspace,
     build: Cmd,
     env: &[(&str, String)],
-    echo: bool,
+    mode: Mode,
 ) -> Result<Report> {
-    let out = build
+    let build = build
         .arg("--no-run")
-        .arg("--message-format=json-render-diagnostics")
-        .tee(&format!("{label}: build"), |line| !line.starts_with('{'))?;
+        .arg("--message-format=json-render-diagnostics");
+    let what = format!("{label}: build");
+    let out = match mode {
+        Mode::Echo => build.tee(&what, |line| !line.starts_with('{'))?,
+        Mode::Bounded(_) => build.capture(&what)?,
+    };
     if !out.success {
-        bail!("{label}: the tests did not build");
+        return Err(BuildFailed {
+            label: label.to_string(),
+            stderr: out.stderr,
+        }
+        .into());
     }
     let binaries = binaries(ws, &out.stdout)?;
     let mut report = Report::default();
     for bin in &binaries {
-        if echo {
+        if let Mode::Echo = mode {
             println!(
                 "\n> [{label}] {}/{} ({})",
                 bin.package,
@@ -190,10 +233,11 @@ pub(crate) fn execute(
             cmd = cmd.env(k, v);
         }
         let what = format!("{label}: {}/{}", bin.package, bin.target);
-        let run = if echo {
-            cmd.tee_quiet(&what, |_| true)?
-        } else {
-            cmd.capture(&what)?
+        let run = match mode {
+            Mode::Echo => cmd.tee_quiet(&what, |_| true)?,
+            Mode::Bounded(idle) => {
+                cmd.capture_bounded(&what, idle, |line| result_line(line).is_some())?
+            }
         };
         report.sanitizer_reports += run
             .stderr
@@ -201,10 +245,131 @@ pub(crate) fn execute(
             .chain(run.stdout.lines())
             .filter(|l| l.contains("WARNING: ThreadSanitizer"))
             .count();
-        let exit = (!run.success).then(|| format!("the test binary exited with {:?}", run.code));
-        report.add_binary(&bin.package, &bin.target, &run.stdout, &run.stderr, exit);
+        if let Some(idle) = run.killed_after {
+            // Which tests had not finished: every listed test without a result line.
+            let list = |extra: &[&str]| -> Result<Vec<String>> {
+                let out = cmd.clone().arg("--list").args(extra).capture(&what)?;
+                Ok(listed(&out.stdout))
+            };
+            let (all, ignored) = (list(&[])?, list(&["--ignored"])?);
+            let parsed = Libtest::parse(&run.stdout);
+            let unfinished = all
+                .into_iter()
+                .filter(|t| !ignored.contains(t) && !parsed.results.iter().any(|(n, _)| n == t));
+            for name in unfinished {
+                report.results.push(TestResult {
+                    package: bin.package.clone(),
+                    target: bin.target.clone(),
+                    output: did_not_finish(&name, idle),
+                    name,
+                    status: Status::Failed,
+                });
+            }
+        }
+        let exit = exit_reason(&run);
+        let cut_short = run.killed_after.is_some() || run.signal.is_some();
+        let from = report.results.len();
+        report.add_binary(
+            &bin.package,
+            &bin.target,
+            &run.stdout,
+            &run.stderr,
+            exit,
+            cut_short,
+        );
+        if let (Some(idle), true) = (run.killed_after, cut_short) {
+            // libtest prints why a test failed only at the end, which a killed process never
+            // reaches: run the tests that failed again, alone, for their messages.
+            let silent: Vec<String> = report.results[from..]
+                .iter()
+                .filter(|r| r.status == Status::Failed && r.output.is_empty())
+                .filter(|r| !r.name.starts_with('('))
+                .map(|r| r.name.clone())
+                .collect();
+            if !silent.is_empty() {
+                let again = cmd.clone().arg("--exact").args(&silent).capture_bounded(
+                    &what,
+                    idle,
+                    |line| result_line(line).is_some(),
+                )?;
+                let failures = Libtest::parse(&again.stdout).failures;
+                for r in &mut report.results[from..] {
+                    if let Some(text) = failures.get(&r.name).filter(|_| r.output.is_empty()) {
+                        r.output.clone_from(text);
+                    }
+                }
+            }
+        }
     }
     Ok(report)
+}
+
+/// What a learner reads for a test that the bound of [`Mode::Bounded`] stopped.
+fn did_not_finish(name: &str, idle: Duration) -> String {
+    let secs = idle.as_secs();
+    format!(
+        "did not finish in {secs} s: no test finished for {secs} s while `{name}` ran (or waited \
+         behind a stuck test), so the test process was killed. A deadlock, or a wait that \
+         nothing wakes?"
+    )
+}
+
+/// Why a test binary's run failed, in words, if it did: a signal named, the bound, or the exit code.
+fn exit_reason(run: &crate::cmd::Output) -> Option<String> {
+    if let Some(idle) = run.killed_after {
+        return Some(format!(
+            "a test did not finish in {} s: the test process was killed",
+            idle.as_secs()
+        ));
+    }
+    if let Some(signal) = run.signal {
+        return Some(signal_reason(signal));
+    }
+    (!run.success).then(|| match run.code {
+        Some(code) => format!("the test binary exited with code {code}"),
+        None => "the test binary failed without an exit code".to_string(),
+    })
+}
+
+/// A signal that ended a test process, named, with what usually sends it in a test.
+fn signal_reason(signal: i32) -> String {
+    match signal {
+        6 => "the test process aborted (SIGABRT): a panic while panicking, or an abort".into(),
+        11 => "the test process crashed (SIGSEGV): it read or wrote memory it does not own".into(),
+        7 => "the test process crashed (SIGBUS): a misaligned or invalid memory access".into(),
+        4 => {
+            "the test process crashed (SIGILL): an illegal instruction (an intrinsic abort?)".into()
+        }
+        9 => "the test process was killed (SIGKILL): out of memory, or killed from outside".into(),
+        n => format!("the test process was killed by signal {n}"),
+    }
+}
+
+/// The test names in a libtest `--list` output (`<name>: test`).
+fn listed(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a failure that no test owns keeps of the binary's stderr: a ThreadSanitizer report from
+/// its first line on (its stacks are the point; up to 200 lines), else the last 20 lines.
+fn binary_failure_output(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    match lines
+        .iter()
+        .position(|l| l.contains("WARNING: ThreadSanitizer"))
+    {
+        Some(start) => lines[start..]
+            .iter()
+            .take(200)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => lines[lines.len().saturating_sub(20)..].join("\n"),
+    }
 }
 
 /// Runs `cmd`, a `cargo test`-like command that runs the test binaries itself (`cargo miri test`,
@@ -281,7 +446,7 @@ fn read_cargo_test(label: &str, package: &Package, stdout: &str, stderr: &str) -
             .lines()
             .any(|l| l.starts_with("error: test failed, to rerun pass"))
             .then(|| "cargo reported that the test binary failed".to_string());
-        report.add_binary(&package.name, target, stdout, stderr, exit);
+        report.add_binary(&package.name, target, stdout, stderr, exit, false);
     }
     Ok(report)
 }
@@ -587,7 +752,7 @@ mod tests {
         let out = "running 2 tests\ntest a ... ok\ntest c ... noise\nok\n\
                    test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
         let mut report = Report::default();
-        report.add_binary("day9-x", "lib", out, "", None);
+        report.add_binary("day9-x", "lib", out, "", None, false);
         assert_eq!(report.counts(), (1, 1, 0));
         assert_eq!(report.failed_binaries.len(), 1);
         assert!(report.failed_binaries[0].starts_with("day9-x/lib (libtest announced 2"));
@@ -595,7 +760,14 @@ mod tests {
         assert!(failed.is_some_and(|r| r.name.starts_with("(libtest announced")));
         // A clean binary adds its results and nothing else.
         let mut clean = Report::default();
-        clean.add_binary("day9-x", "lib", &out.replace("noise\n", ""), "", None);
+        clean.add_binary(
+            "day9-x",
+            "lib",
+            &out.replace("noise\n", ""),
+            "",
+            None,
+            false,
+        );
         assert_eq!(
             (clean.counts(), clean.failed_binaries.len()),
             ((2, 0, 0), 0)
@@ -659,6 +831,37 @@ mod tests {
         let one = format!("\nrunning 1 test\ntest a ... ok\n\n{}", summary(1));
         let report = read_cargo_test("miri", day, &one, &stderr).unwrap();
         assert!(report.failed_binaries[0].contains("cargo ran 2 test binaries but 1"));
+    }
+
+    #[test]
+    fn a_signal_is_named_and_a_killed_binary_is_not_a_mangled_one() {
+        assert_eq!(
+            signal_reason(6),
+            "the test process aborted (SIGABRT): a panic while panicking, or an abort"
+        );
+        assert!(signal_reason(11).contains("SIGSEGV"));
+        // Day 1's checklist binary, aborted by `std::process::abort()` in an exercise: libtest
+        // announced its tests and printed three results.
+        let out = "\nrunning 17 tests\ntest a ... ok\ntest b ... ok\ntest c ... ok\n";
+        let mut report = Report::default();
+        let why = signal_reason(6);
+        report.add_binary("day1-x", "checklist", out, "", Some(why.clone()), true);
+        let names: Vec<&str> = report.results.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", &format!("({why})")]);
+        assert_eq!(
+            report.failed_binaries,
+            [format!("day1-x/checklist ({why})")]
+        );
+        // The same output from a process that exited on its own is a mismatch.
+        let mut mangled = Report::default();
+        mangled.add_binary("day1-x", "checklist", out, "", None, false);
+        assert!(mangled.failed_binaries[0].contains("announced 17 test(s) but printed no"));
+    }
+
+    #[test]
+    fn the_tests_a_binary_lists_are_read_from_its_list_output() {
+        let out = "map::tests::range: test\nstress::a: test\nbench_x: benchmark\n\n2 tests, 1 benchmark\n";
+        assert_eq!(listed(out), ["map::tests::range", "stress::a"]);
     }
 
     #[test]

@@ -9,14 +9,16 @@
 //! `check-all` proves its model checks.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use super::excerpt;
 use super::exercise::{Check, Day, Exercise, Step};
 use super::tree::{Holds, Lab, Status};
 use crate::checklist::{Ran, Verdict, judge};
 use crate::cmd::{Cmd, cargo};
-use crate::suite::{self, TestResult};
+use crate::suite::{self, BuildFailed, Mode, Status as TestStatus, TestResult};
 use crate::ws::Workspace;
 use crate::{loom, nightly, race};
 
@@ -38,6 +40,19 @@ fn target_args<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<String> {
 /// after [`labkit::LAB_PATIENCE`].
 const LAB_CHECK: &str = labkit::watchdog::LAB_CHECK;
 
+/// How long a test binary run by the lab may go without a test finishing before it is killed and
+/// its unfinished tests fail "did not finish in N s": whatever a stub, a mistake or a learner's
+/// code does, `lab check` and the `lab` step come back. Longer than the tests' own watchdogs
+/// (10 s under `LAB_CHECK`), whose messages say more; the model checkers run each model for
+/// longer, and ThreadSanitizer slows a test down 5–15 times. Miri finds deadlocks itself.
+fn bound(step: Step) -> Duration {
+    Duration::from_secs(match step {
+        Step::Test => 15,
+        Step::Race => 60,
+        Step::Loom | Step::Miri => 300,
+    })
+}
+
 /// Runs `step` for the checks `checks` of crate `krate` in the workspace `ws` (the learner's or a
 /// scratch copy, whose crates then build into the real target directories so that dependencies are
 /// not rebuilt). Builds and runs through the suite runner; nothing is recorded as a step's results.
@@ -53,6 +68,11 @@ pub(crate) fn run_step(
     let package = ws.package(krate)?;
     let label = format!("lab: {} {krate}", step.name());
     let in_ws = |cmd: Cmd| cmd.dir(&ws.root).env("CARGO_TARGET_DIR", &real.target_dir);
+    let mode = if echo {
+        Mode::Echo
+    } else {
+        Mode::Bounded(bound(step))
+    };
     let report = match step {
         Step::Test => {
             let build = cargo()
@@ -66,12 +86,15 @@ pub(crate) fn run_step(
                 // Only the verdicts are read: the stubs' and mistakes' panics need no backtrace.
                 env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
             }
-            suite::execute(&label, ws, in_ws(build), &env, echo)?
+            suite::execute(&label, ws, in_ws(build), &env, mode)?
         }
         Step::Loom => {
             let mut env = env.to_vec();
             env.push(("LOOM_MAX_PREEMPTIONS", loom::PREEMPTIONS.to_string()));
-            suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, echo)?
+            // A failure then names the lines of the accesses it is about (the learner's code), not
+            // only loom's own file.
+            env.push(("LOOM_LOCATION", "1".to_string()));
+            suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, mode)?
         }
         Step::Race => {
             let host =
@@ -85,7 +108,7 @@ pub(crate) fn run_step(
             let mut env = env.to_vec();
             env.push(("TSAN_OPTIONS", race::options()?));
             env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
-            suite::execute(&label, ws, in_ws(build), &env, echo)?
+            suite::execute(&label, ws, in_ws(build), &env, mode)?
         }
         Step::Miri => {
             let ready = nightly::host()
@@ -125,10 +148,10 @@ fn upstream<'a>(lab: &'a Lab, day: &Day) -> Vec<&'a Day> {
     lab.days.iter().filter(|d| depends_on(&d.krate)).collect()
 }
 
-/// The line of an exercise that does not pass yet, and its hint.
+/// The line of an exercise that does not pass yet, and where its hints are.
 fn not_yet(ex: &Exercise) {
     println!("✗ {}  {}", ex.id, ex.title);
-    println!("    hint: {}", ex.hint);
+    println!("    stuck? `cargo xtask lab hint {}`", ex.id);
 }
 
 /// One exercise's line and, under it, what went wrong.
@@ -157,6 +180,32 @@ fn report(ex: &Exercise, verdicts: &[(&Check, Verdict)]) -> bool {
         println!("    {s}");
     }
     failed.is_none()
+}
+
+/// A step's outcome, with a build that failed printed once (its errors only: a stub's warnings are
+/// not yours) and turned into one failed pseudo-test for every target, so every check of the step
+/// is ✗ ("its test binary failed (the code does not compile …)").
+fn built(
+    krate: &str,
+    step: Step,
+    outcome: Result<Result<Vec<TestResult>, String>>,
+) -> Result<Result<Vec<TestResult>, String>> {
+    let failed = match outcome {
+        Err(e) => e.downcast::<BuildFailed>()?,
+        ok => return ok,
+    };
+    let under = match step {
+        Step::Test => String::new(),
+        s => format!(" for the {} step", s.name()),
+    };
+    println!("{}\n", excerpt::compile_errors(&failed.stderr));
+    Ok(Ok(vec![TestResult {
+        package: krate.to_string(),
+        target: "*".to_string(),
+        name: format!("(the code does not compile{under}: the error is above)"),
+        status: TestStatus::Failed,
+        output: String::new(),
+    }]))
 }
 
 /// Where day `day`'s checks run (`None`: the working tree), and which of its exercises still hold
@@ -241,13 +290,16 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
         .filter(|c| c.step == Step::Test)
         .collect();
     if !tests.is_empty() {
+        println!("lab: test {} …", day.krate);
         let outcome = match run_step(ws, &day.krate, Step::Test, &tests, &[], false) {
             // The copy's line numbers differ where a stub was filled in: show a build error where
             // you wrote the code.
-            Err(_) if in_copy => run_step(work_tree, &day.krate, Step::Test, &tests, &[], false)?,
-            outcome => outcome?,
+            Err(e) if in_copy && e.is::<BuildFailed>() => {
+                run_step(work_tree, &day.krate, Step::Test, &tests, &[], false)
+            }
+            outcome => outcome,
         };
-        ran.insert(Step::Test, outcome);
+        ran.insert(Step::Test, built(&day.krate, Step::Test, outcome)?);
     }
     // The other steps, for the exercises whose tests pass.
     // An exercise at its reference is proved by check-all's `lab` step: only its tests run here.
@@ -281,7 +333,8 @@ fn check_day(lab: &Lab, ws: &Workspace, day: &Day, selected: &[&Exercise]) -> Re
             .filter(|c| c.step == step)
             .collect();
         println!("lab: {} {} …", step.name(), day.krate);
-        ran.insert(step, run_step(ws, &day.krate, step, &checks, &[], false)?);
+        let outcome = run_step(ws, &day.krate, step, &checks, &[], false);
+        ran.insert(step, built(&day.krate, step, outcome)?);
     }
     println!();
     let mut passed = Vec::new();
@@ -366,11 +419,11 @@ pub(crate) fn run(lab: &Lab, ws: &Workspace, what: Option<&str>) -> Result<bool>
     }
     match next {
         Some(ex) => println!(
-            "\nNext: {} — {}\n  in {}\n  hint: {}",
+            "\nNext: {} — {}\n  in {}\n  stuck? `cargo xtask lab hint {}` (one more hint each time)",
             ex.id,
             ex.title,
             ex.at(),
-            ex.hint
+            ex.id
         ),
         None => println!("\nEvery checked exercise passes."),
     }

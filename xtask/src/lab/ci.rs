@@ -203,7 +203,7 @@ pub(crate) fn run() -> step::Step {
     }
     let references: Vec<(String, String)> = real
         .exercises()
-        .map(|ex| Ok((ex.id.clone(), real.reference(ex)?)))
+        .map(|ex| Ok((ex.id.clone(), real.tree_reference(ex)?)))
         .collect::<Result<_>>()?;
     let reference_of = |ex: &Exercise| -> Result<String> {
         references

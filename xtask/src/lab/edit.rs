@@ -105,10 +105,8 @@ pub(crate) fn solution(lab: &Lab, what: &str) -> Result<()> {
 
 /// `lab mistake <id> [N]`: lists the mistakes, or applies mistake N to the reference.
 pub(crate) fn mistake(lab: &Lab, id: &str, n: Option<usize>) -> Result<()> {
-    let ex = match lab.select(id)?.as_slice() {
-        [one] if one.id == id => *one,
-        _ => bail!("{id:?}: `lab mistake` takes one exercise id"),
-    };
+    let ex = lab.exercise(id)?;
+    let id = ex.id.as_str();
     if ex.mistakes.is_empty() {
         bail!("{}: {id} keeps no classic mistakes", ex.at());
     }

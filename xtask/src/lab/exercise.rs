@@ -49,7 +49,9 @@ pub(crate) struct Exercise {
     /// The source file, relative to the workspace root (`day1-sync-atomic/src/map.rs`).
     pub(crate) file: PathBuf,
     pub(crate) item: ItemRef,
-    pub(crate) hint: String,
+    /// Graded hints, from the idea to the API to use (never the answer): `lab hint` gives one more
+    /// each time. At least one.
+    pub(crate) hints: Vec<String>,
     pub(crate) checks: Vec<Check>,
     stub: Option<String>,
     pub(crate) mistakes: Vec<Mistake>,
@@ -65,12 +67,12 @@ impl Exercise {
     }
 
     /// The learner's version of the region: the stub from `lab.toml`, re-indented like the region,
-    /// or `todo!("<id>: <hint>")`.
+    /// or `todo!("<id>: <first hint>")`.
     pub(crate) fn stub(&self) -> String {
         match &self.stub {
             Some(s) => reindent(s, &self.indent),
             None => {
-                let msg: String = format!("{}: {}", self.id, self.hint)
+                let msg: String = format!("{}: {}", self.id, self.hints[0])
                     .chars()
                     .flat_map(|c| match c {
                         '{' => vec!['{', '{'],
@@ -158,7 +160,10 @@ struct RawExercise {
     title: String,
     file: String,
     item: String,
-    hint: String,
+    /// One hint: a single level (the older form, still accepted).
+    hint: Option<String>,
+    /// Graded hints, 2–3 levels.
+    hints: Option<Vec<String>>,
     checks: Vec<String>,
     stub: Option<String>,
     #[serde(default)]
@@ -290,6 +295,8 @@ pub(crate) fn load_day(root: &Path, dir: &Path, krate: &str) -> Result<Day> {
         if checks.is_empty() {
             bail!("{at}: {id}: `checks` is empty; an exercise is proved by at least one check");
         }
+        let hints =
+            graded_hints(ex.hint, ex.hints).map_err(|e| anyhow::anyhow!("{at}: {id}: {e}"))?;
         let mut mistakes = Vec::new();
         for m in ex.mistake {
             if m.edits.is_empty() {
@@ -307,7 +314,7 @@ pub(crate) fn load_day(root: &Path, dir: &Path, krate: &str) -> Result<Day> {
             title: ex.title,
             file,
             item,
-            hint: ex.hint,
+            hints,
             checks,
             stub: ex.stub,
             mistakes,
@@ -328,6 +335,32 @@ pub(crate) fn load_day(root: &Path, dir: &Path, krate: &str) -> Result<Day> {
         short,
         exercises,
     })
+}
+
+/// The hint levels of an exercise: `hints = [...]` (2–3 levels, from the idea to the API) or one
+/// `hint = "..."`, never both.
+fn graded_hints(hint: Option<String>, hints: Option<Vec<String>>) -> Result<Vec<String>, String> {
+    let levels = match (hint, hints) {
+        (Some(_), Some(_)) => return Err("give `hint` or `hints`, not both".into()),
+        (None, None) => {
+            return Err(
+                "no hint: write `hints = [\"the idea\", \"more concrete\", \"the API to use\"]`"
+                    .into(),
+            );
+        }
+        (Some(one), None) => vec![one],
+        (None, Some(levels)) if !(2..=3).contains(&levels.len()) => {
+            return Err(format!(
+                "`hints` has {} level(s); give 2 or 3, from the idea to the API to use (or one `hint`)",
+                levels.len()
+            ));
+        }
+        (None, Some(levels)) => levels,
+    };
+    if let Some(n) = levels.iter().position(|h| h.trim().is_empty()) {
+        return Err(format!("hint {} is empty", n + 1));
+    }
+    Ok(levels)
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -403,6 +436,47 @@ caught-by = "checklist::f_works"
         );
         assert!(ex.with_mistake(reference, 2).is_err());
         assert!(ex.with_mistake(reference, 0).is_err());
+    }
+
+    #[test]
+    fn graded_hints_parse_and_the_stub_names_only_the_first() {
+        let toml = TOML.replace(
+            "hint = \"add {one} \\\"more\\\"\"",
+            "hints = [\"the idea\", \"more concrete\", \"`u32::wrapping_add`\"]",
+        );
+        let d = load(&toml, SRC).unwrap();
+        let ex = &d.exercises[0];
+        assert_eq!(
+            ex.hints,
+            ["the idea", "more concrete", "`u32::wrapping_add`"]
+        );
+        assert_eq!(ex.stub(), "    todo!(\"day1/f: the idea\")\n");
+        // One `hint` is one level.
+        assert_eq!(
+            load(TOML, SRC).unwrap().exercises[0].hints,
+            ["add {one} \"more\""]
+        );
+        for (bad, why) in [
+            (
+                "hints = [\"only one\"]",
+                "`hints` has 1 level(s); give 2 or 3",
+            ),
+            (
+                "hints = [\"a\", \"b\", \"c\", \"d\"]",
+                "`hints` has 4 level(s)",
+            ),
+            ("hints = [\"a\", \" \"]", "hint 2 is empty"),
+            (
+                "hints = [\"a\", \"b\"]\nhint = \"c\"",
+                "give `hint` or `hints`, not both",
+            ),
+            ("", "no hint"),
+        ] {
+            let toml = TOML.replace("hint = \"add {one} \\\"more\\\"\"", bad);
+            let err = load(&toml, SRC).unwrap_err().to_string();
+            assert!(err.starts_with("day1-x/lab.toml:3: day1/f: "), "{err}");
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
     }
 
     #[test]

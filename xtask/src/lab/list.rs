@@ -1,6 +1,6 @@
 //! `lab list` and `lab hint`: what there is to do, and help with one exercise.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::tree::{Lab, Status};
 
@@ -33,14 +33,23 @@ pub(crate) fn list(lab: &Lab) -> Result<()> {
     Ok(())
 }
 
-/// `lab hint <id>`.
-pub(crate) fn hint(lab: &Lab, id: &str) -> Result<()> {
-    let ex = match lab.select(id)?.as_slice() {
-        [one] if one.id == id => *one,
-        _ => bail!("{id:?}: `lab hint` takes one exercise id"),
-    };
+/// `lab hint [--all] <id>`: the next hint level each time (kept in the state), or every level.
+pub(crate) fn hint(lab: &Lab, id: &str, all: bool) -> Result<()> {
+    let ex = lab.exercise(id)?;
+    let total = ex.hints.len();
+    let shown = if all { total } else { lab.next_hint(ex)? };
     println!("{} — {}  ({})", ex.id, ex.title, ex.at());
-    println!("\nHint: {}", ex.hint);
+    let first = if all { 0 } else { shown - 1 };
+    for (i, h) in ex.hints.iter().enumerate().take(shown).skip(first) {
+        println!("\nHint {} of {total}: {h}", i + 1);
+    }
+    if shown < total {
+        println!(
+            "(`cargo xtask lab hint {}` again for hint {} of {total}; `--all` shows every level)",
+            ex.id,
+            shown + 1
+        );
+    }
     println!("\nIt serves the checklist item: {}", ex.item);
     println!("Proved by:");
     for c in &ex.checks {
@@ -48,8 +57,9 @@ pub(crate) fn hint(lab: &Lab, id: &str) -> Result<()> {
     }
     if !ex.mistakes.is_empty() {
         println!(
-            "{} classic mistake(s) to try: `cargo xtask lab mistake {id}`.",
-            ex.mistakes.len()
+            "{} classic mistake(s) to try: `cargo xtask lab mistake {}`.",
+            ex.mistakes.len(),
+            ex.id
         );
     }
     Ok(())

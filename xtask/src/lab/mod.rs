@@ -2,13 +2,14 @@
 //! and ThreadSanitizer that prove it.
 //!
 //! Each day marks the regions a learner writes with `// lab:begin <id>` / `// lab:end <id>` in its
-//! `src/`, and describes them in its `lab.toml` (title, hint, the checks that prove it, its classic
+//! `src/`, and describes them in its `lab.toml` (title, graded hints, the checks that prove it, its classic
 //! mistakes); the format is in `journal/README.md`. The learner's loop:
 //!
 //! ```text
-//! cargo xtask lab start day1     # each region of day 1 becomes a stub: todo!("<id>: <hint>")
+//! cargo xtask lab start day1     # each region of day 1 becomes a stub: todo!("<id>: <first hint>")
 //! cargo xtask lab watch          # re-checks on every save; ✓ / ✗ per exercise, then what to do next
-//! cargo xtask lab hint <id>      # when stuck;  `lab solution <id>` shows and restores the reference
+//! cargo xtask lab hint <id>      # when stuck: one more hint level each time (`--all`: every level);
+//!                                # `lab solution <id>` shows and restores the reference
 //! cargo xtask lab mistake <id> 1 # a classic mistake, to see which check catches it and how
 //! ```
 //!
@@ -39,6 +40,7 @@
 mod check;
 pub(crate) mod ci;
 mod edit;
+pub(crate) mod excerpt;
 mod exercise;
 mod list;
 mod markers;
@@ -53,6 +55,7 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use crate::{step, ws};
+pub(crate) use excerpt::compile_errors;
 use tree::Lab;
 
 /// `cargo xtask lab …`; `<day>` is a crate name (`day1-sync-atomic`) or `day1`.
@@ -78,8 +81,15 @@ pub(crate) enum Command {
         /// By default the first day with an open exercise.
         day: Option<String>,
     },
-    /// The hint of one exercise, the checklist item it serves and the checks that prove it.
-    Hint { id: String },
+    /// The next hint level of one exercise (each call one more), the checklist item it serves and
+    /// the checks that prove it.
+    Hint {
+        /// An exercise id; `atomic-counter` for `day1/atomic-counter` where only one day has it.
+        id: String,
+        /// Every hint level at once.
+        #[arg(long)]
+        all: bool,
+    },
     /// Shows how the reference differs from your version, and restores the reference.
     Solution {
         /// An exercise id, or a day for all of its exercises.
@@ -111,7 +121,7 @@ pub(crate) fn run(command: Option<Command>) -> ExitCode {
             Command::Start { what, force } => edit::start(&lab, &what, force)?,
             Command::Check { what } => return check::run(&lab, ws, what.as_deref()),
             Command::Watch { day } => watch::run(ws, day.as_deref())?,
-            Command::Hint { id } => list::hint(&lab, &id)?,
+            Command::Hint { id, all } => list::hint(&lab, &id, all)?,
             Command::Solution { what } => edit::solution(&lab, &what)?,
             Command::Reset { what } => edit::reset(&lab, what.as_deref())?,
             Command::Mistake { id, n } => edit::mistake(&lab, &id, n)?,

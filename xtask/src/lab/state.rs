@@ -1,6 +1,7 @@
 //! The learner's progress, kept in `xtask/lab-state/` (git-ignored) so it survives restarts:
 //! `state.toml` holds, per started exercise, the reference region (to show and restore it) and the
-//! region text that last passed all its checks; `saved/<day>/<slug>.rs` keeps the learner's last
+//! region text that last passed all its checks, and how many hint levels `lab hint` has shown per
+//! exercise; `saved/<day>/<slug>.rs` keeps the learner's last
 //! version of a region whenever a command replaces it.
 
 use std::collections::BTreeMap;
@@ -23,11 +24,14 @@ pub(crate) struct Saved {
     pub(crate) solved: Option<String>,
 }
 
-/// Every started exercise, by id.
+/// Every started exercise, by id, and how many hint levels each exercise has shown.
 #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct State {
     #[serde(default)]
     pub(crate) exercise: BTreeMap<String, Saved>,
+    /// Per exercise id, the hint levels `lab hint` has shown so far.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) hints_shown: BTreeMap<String, usize>,
 }
 
 impl State {
@@ -92,6 +96,7 @@ mod tests {
             },
         );
         s.exercise.insert("day2/b".into(), Saved::default());
+        s.hints_shown.insert("day1/a".into(), 2);
         s.save(dir.path()).unwrap();
         assert_eq!(State::load(dir.path()).unwrap(), s);
     }

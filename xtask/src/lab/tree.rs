@@ -68,19 +68,58 @@ impl Lab {
         })
     }
 
-    /// The exercises that `what` names: a day (`day1-sync-atomic` or `day1`) or one id.
+    /// The exercises that `what` names: a day (`day1-sync-atomic` or `day1`) or one exercise
+    /// ([`Lab::exercise`]).
     pub(crate) fn select(&self, what: &str) -> Result<Vec<&Exercise>> {
         if let Some(day) = self.day(what) {
             return Ok(day.exercises.iter().collect());
         }
-        if let Some(ex) = self.exercises().find(|e| e.id == what) {
-            return Ok(vec![ex]);
+        if self.matching(what).is_empty() {
+            let days: Vec<&str> = self.days.iter().map(|d| d.krate.as_str()).collect();
+            bail!(
+                "{what:?} is neither a day ({}, or day1…) nor an exercise id (`cargo xtask lab list` shows them)",
+                days.join(", ")
+            );
         }
-        let days: Vec<&str> = self.days.iter().map(|d| d.krate.as_str()).collect();
-        bail!(
-            "{what:?} is neither a day ({}, or day1…) nor an exercise id (`cargo xtask lab list` shows them)",
-            days.join(", ")
-        )
+        Ok(vec![self.exercise(what)?])
+    }
+
+    /// The exercises whose id is `what`, or whose id without its day is `what`.
+    fn matching(&self, what: &str) -> Vec<&Exercise> {
+        if let Some(ex) = self.exercises().find(|e| e.id == what) {
+            return vec![ex];
+        }
+        self.exercises()
+            .filter(|e| e.id.split_once('/').map(|(_, slug)| slug) == Some(what))
+            .collect()
+    }
+
+    /// The exercise `what` names: its id (`day1/atomic-counter`), or the id without its day
+    /// (`atomic-counter`) where only one day has it.
+    pub(crate) fn exercise(&self, what: &str) -> Result<&Exercise> {
+        match self.matching(what).as_slice() {
+            [one] => Ok(one),
+            [] => bail!("{what:?} is not an exercise id (`cargo xtask lab list` shows them)"),
+            several => bail!(
+                "{what:?} names more than one exercise: {}; give the whole id",
+                several
+                    .iter()
+                    .map(|e| e.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Counts one more hint level of `ex` as shown and returns how many are shown now (at most
+    /// all of them); kept in the state, so `lab hint` goes on where it stopped.
+    pub(crate) fn next_hint(&self, ex: &Exercise) -> Result<usize> {
+        let mut state = self.state.borrow_mut();
+        let shown = state.hints_shown.entry(ex.id.clone()).or_insert(0);
+        *shown = (*shown + 1).min(ex.hints.len());
+        let now = *shown;
+        state.save(&self.root)?;
+        Ok(now)
     }
 
     /// The day named `what` (`day1-sync-atomic` or `day1`).
@@ -117,8 +156,23 @@ impl Lab {
             .with_context(|| format!("{name}: the markers of {} are gone", ex.id))
     }
 
-    /// The reference: kept in the state once the exercise was started, else the tree's region.
+    /// The reference: kept in the state once the exercise was started, else the region as the
+    /// last commit has it, else (no git) the tree's region. A region edited in place without
+    /// `lab start` is therefore the learner's code, never the reference.
     pub(crate) fn reference(&self, ex: &Exercise) -> Result<String> {
+        if let Some(saved) = self.state.borrow().exercise.get(&ex.id) {
+            return Ok(saved.reference.clone());
+        }
+        match self.committed(ex) {
+            Some(committed) => Ok(committed),
+            None => self.current(ex),
+        }
+    }
+
+    /// The reference as the working tree defines it, for proving the exercises (`check-all`'s `lab`
+    /// step): kept in the state once the exercise was started, else the tree's region, edits not
+    /// yet committed included (an author changing a reference proves the change).
+    pub(crate) fn tree_reference(&self, ex: &Exercise) -> Result<String> {
         match self.state.borrow().exercise.get(&ex.id) {
             Some(saved) => Ok(saved.reference.clone()),
             None => self.current(ex),
@@ -140,16 +194,10 @@ impl Lab {
         regions.into_iter().find(|r| r.id == ex.id).map(|r| r.body)
     }
 
-    /// What the region holds now. Before an exercise is first started the tree's region is the
-    /// reference, unless it differs from the committed one: then it holds uncommitted edits, which
-    /// count as the learner's own.
+    /// What the region holds now, compared with its [reference](Lab::reference).
     pub(crate) fn holds(&self, ex: &Exercise) -> Result<Holds> {
         let (now, reference) = (self.current(ex)?, self.reference(ex)?);
         if now == reference {
-            let started = self.state.borrow().exercise.contains_key(&ex.id);
-            if !started && self.committed(ex).is_some_and(|c| c != now) {
-                return Ok(Holds::Own);
-            }
             return Ok(Holds::Reference);
         }
         if now == ex.stub() {
@@ -185,7 +233,7 @@ impl Lab {
             _ => None,
         };
         if !self.state.borrow().exercise.contains_key(&ex.id) {
-            let reference = self.current(ex)?;
+            let reference = self.reference(ex)?;
             let mut state = self.state.borrow_mut();
             state.exercise.insert(
                 ex.id.clone(),
@@ -211,15 +259,21 @@ impl Lab {
         Ok(())
     }
 
-    /// Records whether the region's current text passed every check.
+    /// Records whether the region's current text passed every check (a region edited in place
+    /// without `lab start` is recorded as started, with its reference).
     pub(crate) fn record(&self, ex: &Exercise, passed: bool) -> Result<()> {
-        let now = self.current(ex)?;
+        let (now, reference) = (self.current(ex)?, self.reference(ex)?);
         let mut state = self.state.borrow_mut();
-        let Some(saved) = state.exercise.get_mut(&ex.id) else {
+        let known = state.exercise.contains_key(&ex.id);
+        if now == reference && !known {
             return Ok(());
-        };
+        }
+        let saved = state.exercise.entry(ex.id.clone()).or_insert(Saved {
+            reference,
+            solved: None,
+        });
         let solved = passed.then_some(now);
-        if saved.solved != solved {
+        if !known || saved.solved != solved {
             saved.solved = solved;
             state.save(&self.root)?;
         }
@@ -332,10 +386,26 @@ mod tests {
         let lab = open(dir.path());
         let ex = &lab.days[0].exercises[0];
         assert_eq!(lab.holds(ex).unwrap(), Holds::Reference);
+        assert_eq!(lab.status(ex).unwrap(), Status::Reference);
         lab.put(ex, "    2\n").unwrap();
         assert_eq!(lab.holds(ex).unwrap(), Holds::Own);
         assert!(edit::start(&lab, "day1", false).is_err());
         assert_eq!(region(dir.path()), "    2\n");
+        // Never started, edited in place: open, so `lab check` judges it, and its reference is
+        // the committed region, not the edit.
+        assert_eq!(lab.status(ex).unwrap(), Status::Open);
+        let committed = "    let x = 1;\n    x + 1\n";
+        assert_eq!(lab.reference(ex).unwrap(), committed);
+        assert_eq!(lab.tree_reference(ex).unwrap(), "    2\n");
+        // Passing checks make it solved, as a started exercise would be.
+        lab.record(ex, true).unwrap();
+        assert_eq!(open(dir.path()).status(ex).unwrap(), Status::Solved);
+        // `start --force` keeps the edit aside and stubs the region; the reference stays the
+        // committed one.
+        edit::start(&lab, "day1", true).unwrap();
+        assert_eq!(open(dir.path()).reference(ex).unwrap(), committed);
+        edit::solution(&lab, "day1/f").unwrap();
+        assert_eq!(region(dir.path()), committed);
     }
 
     #[test]
@@ -350,5 +420,50 @@ mod tests {
             err.contains("\"day9\" is neither a day (day1-x, or day1…)"),
             "{err}"
         );
+        // Without the day, where unique.
+        assert_eq!(lab.select("f").unwrap()[0].id, "day1/f");
+        assert_eq!(lab.exercise("f").unwrap().id, "day1/f");
+        assert!(lab.exercise("day1").is_err());
+    }
+
+    #[test]
+    fn an_id_without_its_day_that_two_days_have_is_refused_naming_both() {
+        let dir = workspace();
+        let day2 = dir.path().join("day2-y");
+        fs::create_dir_all(day2.join("src")).unwrap();
+        fs::write(day2.join("src/lib.rs"), SRC.replace("day1/f", "day2/f")).unwrap();
+        fs::write(day2.join("lab.toml"), TOML.replace("day1/f", "day2/f")).unwrap();
+        let registry = "## day1-x\n- `day1/f` Use f\n  - proof: checklist::f\n\n## day2-y\n- `day2/f` Use f\n  - proof: checklist::f\n";
+        fs::write(dir.path().join(crate::week::PATH), registry).unwrap();
+        let lab = Lab::load(
+            dir.path(),
+            [
+                (PathBuf::from("day1-x"), "day1-x".to_string()),
+                (PathBuf::from("day2-y"), "day2-y".to_string()),
+            ]
+            .into_iter(),
+        )
+        .unwrap();
+        let err = lab.select("f").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "\"f\" names more than one exercise: day1/f, day2/f; give the whole id"
+        );
+        assert_eq!(lab.exercise("day2/f").unwrap().id, "day2/f");
+    }
+
+    #[test]
+    fn each_hint_call_shows_one_more_level_and_remembers_it() {
+        let dir = workspace();
+        let toml = TOML.replace("hint = \"add one\"", "hints = [\"idea\", \"api\"]");
+        fs::write(dir.path().join("day1-x/lab.toml"), toml).unwrap();
+        let lab = open(dir.path());
+        let ex = &lab.days[0].exercises[0];
+        assert_eq!(lab.next_hint(ex).unwrap(), 1);
+        // Survives a restart.
+        let lab = open(dir.path());
+        assert_eq!(lab.next_hint(ex).unwrap(), 2);
+        assert_eq!(lab.next_hint(ex).unwrap(), 2, "the last level stays");
+        crate::lab::list::hint(&lab, "f", true).unwrap();
     }
 }
