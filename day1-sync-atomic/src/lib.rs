@@ -17,13 +17,14 @@
 //!
 //! - `sync.Map` for a concurrent cache: [`map`] (the map, design and consistency), [`cache`]
 //!   (the demo built on it).
-//! - 90 % read / 10 % write benchmark: [`read_heavy`] (contenders, workload, the table).
+//! - 90 % read / 10 % write benchmark: [`read_heavy`] (contenders, workload).
 //! - `sync/atomic` counter: [`counter`] (atomic vs mutex vs per-thread counters).
 //! - Lock-free stack: [`stack`] — [`stack::s1_leaky`] (why `pop` cannot free), then
 //!   [`stack::s2_epoch`] (the real one), and [`stack::throughput`] against `Mutex<Vec<T>>`.
 //! - `-race`: the loom shim `sync` (crate-private) that lets `tests/loom_stack.rs` model step 1;
 //!   the same models run on step 2 through crossbeam-epoch's own loom build.
-//! - Measuring: [`measure`], shared by every day of the week.
+//! - Measuring: [`measure`], shared by every day of the week; [`measured`], the day's tables as
+//!   rows (maps, counters, stacks).
 //!
 //! # Features
 //!
@@ -38,6 +39,8 @@ pub mod counter;
 pub mod map;
 #[cfg(feature = "measure")]
 pub mod measure;
+#[cfg(feature = "lab")]
+pub mod measured;
 #[cfg(feature = "lab")]
 pub mod read_heavy;
 pub mod stack;

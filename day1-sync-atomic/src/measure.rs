@@ -12,6 +12,7 @@
 //! | `go test -bench . -cpu 1,2,4`        | the day's `examples/measure.rs`, run by `cargo xtask bench` |
 
 pub mod go;
+pub mod rows;
 
 use std::fmt;
 use std::hint::black_box;
