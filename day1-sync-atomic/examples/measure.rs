@@ -8,8 +8,8 @@
 
 use clap::Parser;
 use day1_sync_atomic::counter::{CounterConfig, run_counters};
-use day1_sync_atomic::measure::go::GoRows;
-use day1_sync_atomic::measure::rows::Writer;
+use labkit::go::GoRows;
+use labkit::rows::Writer;
 use day1_sync_atomic::measured;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks};

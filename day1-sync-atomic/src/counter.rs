@@ -25,7 +25,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 
-use crate::measure::{Sample, median, parallel};
+use labkit::{Sample, median, parallel};
 use crate::read_heavy::{flags, list};
 
 /// The ways to count from many threads.

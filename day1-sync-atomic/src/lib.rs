@@ -23,53 +23,24 @@
 //!   [`stack::s2_epoch`] (the real one), and [`stack::throughput`] against `Mutex<Vec<T>>`.
 //! - `-race`: the loom shim `sync` (crate-private) that lets `tests/loom_stack.rs` model step 1;
 //!   the same models run on step 2 through crossbeam-epoch's own loom build.
-//! - Measuring: [`measure`], shared by every day of the week; [`measured`], the day's tables as
+//! - Measuring: the workspace's support crate `labkit` (runs on warmed-up threads, cores busy,
+//!   tables, the Go rows), shared by every day of the week; [`measured`], the day's tables as
 //!   rows (maps, counters, stacks).
 //!
 //! # Features
 //!
-//! Without features the crate is its library: [`map`], [`cache`] and the two stacks. `measure`
-//! adds the measuring toolkit every day shares ([`measure`]); `lab` (the default) adds the day's
-//! experiments — [`counter`], [`read_heavy`], [`stack::throughput`] — with their contenders
-//! (dashmap, papaya, parking_lot) and the measuring binaries.
+//! Without features the crate is its library: [`map`], [`cache`] and the two stacks.
+//! `contenders` (the default) adds the day's experiments — [`counter`], [`read_heavy`],
+//! [`stack::throughput`] — with their contenders (dashmap, papaya, parking_lot) and the measuring
+//! binaries.
 
 pub mod cache;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 pub mod counter;
 pub mod map;
-#[cfg(feature = "measure")]
-pub mod measure;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 pub mod measured;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 pub mod read_heavy;
 pub mod stack;
 mod sync;
-
-/// Helpers for the unit tests.
-#[cfg(test)]
-mod test_support {
-    use std::panic::{self, AssertUnwindSafe};
-    use std::sync::mpsc;
-    use std::thread;
-    use std::time::Duration;
-
-    /// Runs `f` on a thread of its own and returns its result, re-raising its panic; a watchdog:
-    /// if `f` is still running after `limit` (a deadlock, a lost wake-up), panics naming `what`.
-    pub(crate) fn within<T: Send + 'static>(
-        limit: Duration,
-        what: &str,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> T {
-        let (done, outcome) = mpsc::channel();
-        thread::spawn(move || {
-            // AssertUnwindSafe: the payload is re-raised below, nothing of `f` is used after it.
-            let _ = done.send(panic::catch_unwind(AssertUnwindSafe(f)));
-        });
-        match outcome.recv_timeout(limit) {
-            Ok(Ok(value)) => value,
-            Ok(Err(payload)) => panic::resume_unwind(payload),
-            Err(_) => panic!("{what}: still running after {limit:?}"),
-        }
-    }
-}

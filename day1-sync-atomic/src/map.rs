@@ -292,7 +292,7 @@ impl<K, V, S> fmt::Debug for ConcurrentMap<K, V, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::within;
+    use labkit::within;
 
     #[test]
     fn shard_index_skips_the_tag_bits() {
@@ -369,7 +369,7 @@ mod tests {
     fn no_key_or_value_is_dropped_under_a_shard_lock() {
         // Watchdog: a drop under the lock deadlocks.
         let limit = std::time::Duration::from_secs(30);
-        let seen = within(limit, "a key or value dropped under its lock", || {
+        let seen = within("a key or value dropped under its lock", limit, || {
             let map = DROP_MAP
                 .get_or_init(|| ConcurrentMap::with_shards_and_hasher(1, RandomState::new()));
             let k = UsesMapOnDrop;

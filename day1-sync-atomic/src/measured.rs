@@ -1,11 +1,11 @@
-//! The day's measured tables as rows (see [`measure::rows`](crate::measure::rows)): the 90/10
+//! The day's measured tables as rows (see [`measure::rows`](labkit::rows)): the 90/10
 //! maps, the counters and the stacks, each beside the same experiment in Go (`go/bench`). The
 //! measure example writes them, `cargo xtask bench` renders them into the journal, and the tour
 //! prints their grids with the Rust columns alone.
 
 use crate::counter::{CounterConfig, CounterKind, CounterRow, GO_COUNTERS};
-use crate::measure::go::GoRows;
-use crate::measure::rows::{Cell, Line, Ratio, Row, Rows, TableSpec, go_skipped, go_twin};
+use labkit::go::GoRows;
+use labkit::rows::{Cell, Line, Ratio, Row, Rows, TableSpec, go_skipped, go_twin};
 use crate::read_heavy::{GO_MAPS, ReadHeavyConfig, ReadHeavyRow};
 use crate::stack::throughput::{GO_STACK, StackConfig, StackKind, StackRow};
 
@@ -166,8 +166,8 @@ pub fn stacks(cfg: &StackConfig, measured: &[StackRow], go: &GoRows) -> Rows {
 mod tests {
     use super::*;
     use crate::counter::run_counters;
-    use crate::measure::go::SKIPPED;
-    use crate::measure::rows::{CORES_BUSY_GO, CORES_BUSY_RUST};
+    use labkit::go::SKIPPED;
+    use labkit::rows::{CORES_BUSY_GO, CORES_BUSY_RUST};
     use crate::read_heavy::run_read_heavy;
     use crate::stack::throughput::run_stacks;
 

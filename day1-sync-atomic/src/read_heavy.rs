@@ -23,7 +23,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::map::ConcurrentMap;
-use crate::measure::{Sample, median, parallel};
+use labkit::{Sample, median, parallel};
 
 /// A map the 90/10 benchmark can drive.
 pub trait ReadHeavyMap: Sync {

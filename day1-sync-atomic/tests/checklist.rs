@@ -8,12 +8,12 @@ use std::thread;
 
 use day1_sync_atomic::cache::Cache;
 use day1_sync_atomic::counter::CounterKind;
-use day1_sync_atomic::measure::go::GoRows;
-use day1_sync_atomic::measure::si;
 use day1_sync_atomic::measured::maps;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
+use labkit::go::GoRows;
+use labkit::si;
 
 /// Use `sync.Map` for a concurrent cache: `Store`, `Load`, `LoadOrStore`, `Delete`, `Range`.
 #[test]

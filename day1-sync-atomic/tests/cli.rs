@@ -1,8 +1,7 @@
 //! The day binary's command line: it answers `--help` (naming `--quick`, the flag `cargo xtask
 //! tour` passes) and rejects what it does not know with a usage error.
 
-#[path = "common/day_binary.rs"]
-mod day_binary;
+use labkit::day_binary;
 
 #[test]
 fn help_lists_the_quick_flag() {

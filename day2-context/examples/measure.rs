@@ -20,9 +20,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
-use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median, median_of, parallel, si};
 use day2_context::{CancelHandle, Context, Key, leak};
+use labkit::go::{GoRows, SKIPPED};
+use labkit::{Sample, Table, cores_busy_cell, median, median_of, parallel, si};
 use tokio_util::sync::CancellationToken;
 
 const COMMAND: &str = "cargo run --release -p day2-context --example day2-measure";
@@ -284,8 +284,7 @@ fn main() {
     let n = if quick { 10_000 } else { 100_000 };
     eprintln!("measure: leak check with {n} timed contexts…");
     let (parent, stop) = Context::with_cancel(&bg);
-    let (churn, sample) =
-        day1_sync_atomic::measure::measure(|| leak::churn(&parent, n, Duration::from_secs(3600)));
+    let (churn, sample) = labkit::measure(|| leak::churn(&parent, n, Duration::from_secs(3600)));
     stop.cancel();
     let mut table = Table::new([
         "when",
@@ -333,7 +332,7 @@ fn fan_out(waiters: usize, wait: fn(&Context)) -> Sample {
             .collect();
         ready.wait();
         thread::sleep(SETTLE);
-        let ((start, woke), mut sample) = day1_sync_atomic::measure::measure(|| {
+        let ((start, woke), mut sample) = labkit::measure(|| {
             let start = Instant::now();
             cancel.cancel();
             let woke = threads.into_iter().map(|t| t.join().expect("a waiter"));
@@ -362,7 +361,7 @@ fn fan_out_tasks(rt: &tokio::runtime::Runtime, waiters: usize) -> Sample {
         .collect();
     rt.block_on(ready.wait());
     thread::sleep(SETTLE);
-    let ((start, woke), mut sample) = day1_sync_atomic::measure::measure(|| {
+    let ((start, woke), mut sample) = labkit::measure(|| {
         let start = Instant::now();
         cancel.cancel();
         let woke = rt.block_on(async {

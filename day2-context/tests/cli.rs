@@ -3,8 +3,7 @@
 //! know with a usage error, as every day binary does.
 #![cfg(feature = "demo")]
 
-#[path = "../../day1-sync-atomic/tests/common/day_binary.rs"]
-mod day_binary;
+use labkit::day_binary;
 
 #[test]
 fn help_lists_the_quick_flag() {

@@ -5,10 +5,10 @@
 //! rows sit beside the Rust ones; without `go` on `PATH` they say SKIPPED.
 
 use clap::Parser;
-use day1_sync_atomic::measure::go::GoRows;
 use day3_worker_pool::overhead::{TINY_ROUNDS, dispatch_table, tiny_jobs_table};
 use day3_worker_pool::throughput::{self, Config};
 use indicatif::{ProgressBar, ProgressStyle};
+use labkit::go::GoRows;
 
 /// Threads (and goroutines) of the dispatch and tiny-job tables.
 const THREADS: usize = 2;

@@ -33,8 +33,8 @@
 //!   `go/bench`); `overhead` (per-job dispatch cost against rayon) and [`batch`] (chunked
 //!   submit, so tiny jobs beat a sequential loop).
 //!
-//! `demo`, `throughput` and `overhead` are the day's lab, built with the `lab` feature (on by
-//! default). Without it the crate is the pool alone and links only day 2's `Context` and
+//! `demo`, `throughput` and `overhead` are the day's contenders, built with the `contenders`
+//! feature (on by default). Without it the crate is the pool alone and links only day 2's `Context` and
 //! crossbeam-channel: what days 4 and 5 build on.
 //!
 //! # Example
@@ -69,15 +69,15 @@
 
 // Under `--cfg loom` only the WaitGroup and the modules without threads or channels are built: the
 // loom models need nothing else, and day 2's `Context::done()` (a crossbeam channel) is not there.
-// The `lab` feature (on by default) adds the day's measurements and the seeded demo; see
+// The `contenders` feature (on by default) adds the day's measurements and the seeded demo; see
 // `Cargo.toml`.
 #[cfg(not(loom))]
 pub mod batch;
-#[cfg(all(feature = "lab", not(loom)))]
+#[cfg(all(feature = "contenders", not(loom)))]
 pub mod demo;
 pub mod job_queue;
 pub mod outcome;
-#[cfg(all(feature = "lab", not(loom)))]
+#[cfg(all(feature = "contenders", not(loom)))]
 pub mod overhead;
 #[cfg(not(loom))]
 pub mod pool;
@@ -85,13 +85,9 @@ pub mod reorder;
 #[cfg(not(loom))]
 pub mod results_close;
 mod sync;
-#[cfg(all(feature = "lab", not(loom)))]
+#[cfg(all(feature = "contenders", not(loom)))]
 pub mod throughput;
 pub mod wait_group;
-// The lab's unit tests run threads; they are bounded by the integration tests' watchdog.
-#[cfg(all(test, feature = "lab", not(loom)))]
-#[path = "../tests/common/watchdog.rs"]
-mod watchdog;
 
 pub use outcome::{Account, JobPanicked, NotStarted, Outcome};
 #[cfg(not(loom))]

@@ -25,13 +25,13 @@ mod tour {
     use std::time::Duration;
 
     use clap::Parser;
-    use day1_sync_atomic::measure::go::GoRows;
-    use day1_sync_atomic::measure::measure;
     use day2_context::Context;
     use day3_worker_pool::demo::{run_in_order, sleep_durations};
     use day3_worker_pool::throughput::{self, Config, Executor, Row, Workload};
     use day3_worker_pool::{JobPanicked, Outcome, Pool};
     use indicatif::{ProgressBar, ProgressStyle};
+    use labkit::go::GoRows;
+    use labkit::measure;
 
     /// Week 6, Wednesday: the worker pool pattern.
     #[derive(Debug, Parser)]

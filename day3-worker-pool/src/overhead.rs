@@ -9,9 +9,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
-use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median_of, si, spin};
 use day2_context::Context;
+use labkit::go::{GoRows, SKIPPED};
+use labkit::{Sample, Table, cores_busy_cell, median_of, ratio_cell, si, spin};
 use rayon::prelude::*;
 
 use crate::pool::Pool;
@@ -114,10 +114,8 @@ fn warm_median(runs: usize, run: &mut Run<'_>) -> Sample {
 /// A ratio cell: `base`'s time over `sample`'s (above 1, `sample` is faster); `SKIPPED` without a
 /// base.
 fn times(base: Option<Sample>, sample: &Sample) -> String {
-    base.map_or_else(
-        || SKIPPED.to_owned(),
-        |b| format!("{:.2}", b.wall.as_secs_f64() / sample.wall.as_secs_f64()),
-    )
+    let wall = |s: &Sample| s.wall.as_secs_f64();
+    ratio_cell(base.as_ref().map(wall), Some(wall(sample)), 2)
 }
 
 /// Per-job cost of `jobs` trivial jobs on `threads` threads: the pool against rayon's `scope.spawn`
@@ -270,7 +268,7 @@ mod tests {
 
     #[test]
     fn every_strategy_computes_the_same_sum() {
-        crate::watchdog::within(
+        labkit::within(
             "every_strategy_computes_the_same_sum",
             std::time::Duration::from_secs(60),
             || {
@@ -306,7 +304,7 @@ mod tests {
 
     #[test]
     fn tables_have_a_row_per_contender_rust_and_go() {
-        crate::watchdog::within(
+        labkit::within(
             "tables_have_a_row_per_contender_rust_and_go",
             std::time::Duration::from_secs(120),
             || {

@@ -33,13 +33,13 @@
 //!    worker started waiting stays in the bell channel until it does. Closing marks the queue
 //!    closed, then drops the bell's only `Sender`, which wakes every waiting worker.
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 use day2_context::{CancelHandle, Context};
+use labkit::drop_payload;
 
 use crate::job_queue::{JobQueue, Take};
 use crate::outcome::{Account, JobPanicked, NotStarted, Outcome};
@@ -395,15 +395,5 @@ fn ring(bell: &Sender<()>, wake: usize) {
     for _ in 0..wake {
         // Fails only once every worker has exited, after a cancel: nobody is left to wake.
         let _ = bell.send(());
-    }
-}
-
-/// Drops a caught panic payload without letting its `Drop` kill the worker: a payload type whose
-/// destructor panics would otherwise unwind out of [`Worker::run`], losing the job's outcome and
-/// the worker. The payload of *that* panic is leaked, not dropped, since its destructor could
-/// panic again (std's thread runtime aborts in this case; a pool that outlives jobs cannot).
-fn drop_payload(payload: Box<dyn Any + Send>) {
-    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(nested);
     }
 }

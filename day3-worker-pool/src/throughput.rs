@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::thread;
 use std::time::Duration;
 
-use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
-use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, measure, median, si, spin};
 use day2_context::Context;
+use labkit::go::{GoRows, SKIPPED};
+use labkit::{Sample, Table, cores_busy_cell, measure, median, si, spin};
 
 use crate::pool::Pool;
 
@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn pivoted_one_row_per_pool_size_with_the_go_pool_beside() {
-        crate::watchdog::within(
+        labkit::within(
             "pivoted_one_row_per_pool_size_with_the_go_pool_beside",
             Duration::from_secs(120),
             || {
@@ -591,7 +591,7 @@ mod tests {
 
     #[test]
     fn a_missing_go_row_is_an_error_not_a_blank() {
-        crate::watchdog::within(
+        labkit::within(
             "a_missing_go_row_is_an_error_not_a_blank",
             Duration::from_secs(120),
             || {

@@ -5,19 +5,19 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::thread;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 use std::time::Duration;
 
 use crossbeam_channel::{TryRecvError, unbounded};
-#[cfg(feature = "lab")]
-use day1_sync_atomic::measure::go::GoRows;
 use day2_context::Context;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 use day3_worker_pool::demo::{run_in_order, sleep_durations};
 use day3_worker_pool::results_close::{r1_last_sender, r2_wait_group};
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 use day3_worker_pool::throughput::{self, Config};
 use day3_worker_pool::{NotStarted, Pool};
+#[cfg(feature = "contenders")]
+use labkit::go::GoRows;
 
 use common::{Concurrency, Gates, Rendezvous, watched};
 
@@ -150,8 +150,8 @@ fn results_close_after_all_workers_finish() {
 }
 
 /// 100 jobs sleeping 1–5 ms (seeded) finish out of order and are released in job order as soon as
-/// the prefix is complete — not after the last job. (The seeded jobs are the `lab` feature's.)
-#[cfg(feature = "lab")]
+/// the prefix is complete — not after the last job. (The seeded jobs are the `contenders` feature's.)
+#[cfg(feature = "contenders")]
 #[test]
 fn hundred_sleeping_jobs_collected_in_order() {
     watched("hundred_sleeping_jobs_collected_in_order", || {
@@ -250,7 +250,7 @@ fn graceful_shutdown_drains_in_flight_jobs() {
 /// that runs that kind, a row for each pool size 1, 2, 4, 8 with a figure in every cell; and every
 /// run completed all its jobs. (Speed is a benchmark's business, not a test's: no figure is
 /// asserted.)
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 #[test]
 fn throughput_table_for_pool_sizes_1_2_4_8() {
     watched("throughput_table_for_pool_sizes_1_2_4_8", || {

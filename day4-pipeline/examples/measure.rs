@@ -6,8 +6,8 @@
 //! Run: `cargo run --release -p day4-pipeline --example day4-measure [-- --quick]`
 
 use clap::Parser;
-use day1_sync_atomic::measure::go::GoRows;
 use day4_pipeline::report::{Plan, capacity_table, cores, cpu_bound_table, per_item_table};
+use labkit::go::GoRows;
 
 /// Prints day 4's measured tables: the CPU-bound comparison, the per-item cost with and without
 /// batching, and the effect of channel capacity.

@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn every_contender_computes_the_same_checksum() {
-        crate::watchdog::within(
+        labkit::within(
             "every_contender_computes_the_same_checksum",
             std::time::Duration::from_secs(60),
             || {
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn trivial_pipelines_agree() {
-        crate::watchdog::within(
+        labkit::within(
             "trivial_pipelines_agree",
             std::time::Duration::from_secs(60),
             || {
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn cancelling_the_token_stops_an_endless_tokio_pipeline() {
-        crate::watchdog::within(
+        labkit::within(
             "cancelling_the_token_stops_an_endless_tokio_pipeline",
             std::time::Duration::from_secs(60),
             || {

@@ -28,7 +28,7 @@
 //! - cancellation in every stage: [`Stage::send`] / [`Stage::recv`], [`PipelineError`];
 //! - batching: [`batch`];
 //! - comparisons (sequential, rayon, tokio), their workload and the measured tables: `compare`,
-//!   `work` and `report`, the day's lab (the `lab` feature, on by default; without it the crate
+//!   `work` and `report`, the day's contenders (the `contenders` feature, on by default; without it the crate
 //!   links no rayon, tokio or tokio-util);
 //! - the data-flow diagram: [`diagram`].
 
@@ -40,20 +40,16 @@ pub mod sync;
 
 // Under `--cfg loom` the pipeline and the merges are built on `sync`'s loom types, for the model
 // in `tests/loom_merge.rs`; the rest is compiled only outside loom. The comparisons and the
-// measured tables are the day's lab (the `lab` feature, on by default).
-#[cfg(all(feature = "lab", not(loom)))]
+// measured tables are the day's contenders (the `contenders` feature, on by default).
+#[cfg(all(feature = "contenders", not(loom)))]
 pub mod compare;
 #[cfg(not(loom))]
 pub mod fan_out;
-#[cfg(all(feature = "lab", not(loom)))]
+#[cfg(all(feature = "contenders", not(loom)))]
 pub mod report;
 #[cfg(not(loom))]
 pub mod stage;
-// The lab's unit tests run threads; they are bounded by the integration tests' watchdog.
-#[cfg(all(test, feature = "lab", not(loom)))]
-#[path = "../../day3-worker-pool/tests/common/watchdog.rs"]
-mod watchdog;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 pub mod work;
 
 #[cfg(not(loom))]

@@ -23,9 +23,9 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 #[cfg(not(loom))]
 use crossbeam_channel::select_biased;
-use day1_sync_atomic::measure::Table;
 use day2_context::{CancelHandle, Context, ContextError};
 use day3_worker_pool::JobPanicked;
+use labkit::Table;
 
 use crate::sync::channel::{Receiver, Sender, bounded};
 use crate::sync::thread::{self, JoinHandle};

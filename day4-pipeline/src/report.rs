@@ -1,7 +1,7 @@
 //! The day's measurements as Markdown tables, shared by `examples/measure.rs` and the binary.
 //!
 //! Every figure is the median of several runs after one warm-up run, timed with
-//! [`day1_sync_atomic::measure`]; every multi-thread figure has its "cores busy" beside it. The
+//! [`labkit`]; every multi-thread figure has its "cores busy" beside it. The
 //! tables put the course's Go pipeline (`go/bench`, run with [`Plan::go_args`]) in rows of their
 //! own, each under its Rust twin.
 
@@ -9,9 +9,9 @@ use std::mem::size_of;
 use std::ops::ControlFlow;
 use std::thread;
 
-use day1_sync_atomic::measure::go::{GoRows, SKIPPED};
-use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, median_of, si};
 use day2_context::Context;
+use labkit::go::{GoRows, SKIPPED};
+use labkit::{Sample, Table, cores_busy_cell, median_of, rate_cell, ratio_cell};
 use tokio_util::sync::CancellationToken;
 
 use crate::compare::{
@@ -157,16 +157,6 @@ fn ns_per_item(figure: Figure) -> Option<f64> {
     figure.map(|(s, items)| s.wall.as_nanos() as f64 / items.max(1) as f64)
 }
 
-/// A `× baseline` cell, how many times faster a row went than its baseline: `a / b` for
-/// `(a, b)` = (the row's rate, the baseline's) or (the baseline's time per item, the row's); or
-/// `SKIPPED` when either is missing.
-fn ratio_cell(faster: Option<(f64, f64)>, decimals: usize) -> String {
-    faster.map_or_else(
-        || SKIPPED.to_owned(),
-        |(a, b)| format!("{:.decimals$}", a / b),
-    )
-}
-
 /// One row of the CPU-bound table.
 struct CpuRow {
     name: String,
@@ -287,14 +277,14 @@ pub fn cpu_bound_table(plan: Plan, go: &GoRows) -> Table {
     for row in rows {
         let versus_go = row.twin.map_or_else(
             || "—".to_owned(),
-            |twin| ratio_cell(rate(row.figure).zip(rate(twin)), 2),
+            |twin| ratio_cell(rate(row.figure), rate(twin), 2),
         );
         table.row([
             row.name,
             row.threads.to_string(),
-            rate(row.figure).map_or_else(|| SKIPPED.to_owned(), si),
-            ratio_cell(rate(row.figure).zip(rate(row.sequential)), 2),
-            ratio_cell(rate(row.figure).zip(rate(rayon)), 2),
+            rate_cell(rate(row.figure)),
+            ratio_cell(rate(row.figure), rate(row.sequential), 2),
+            ratio_cell(rate(row.figure), rate(rayon), 2),
             versus_go,
             row.figure.map_or_else(
                 || SKIPPED.to_owned(),
@@ -346,8 +336,8 @@ pub fn per_item_table(plan: Plan, go: &GoRows) -> Table {
         table.row([
             messages,
             ns_per_item(figure).map_or_else(|| SKIPPED.to_owned(), |ns| format!("{ns:.1}")),
-            rate(figure).map_or_else(|| SKIPPED.to_owned(), si),
-            ratio_cell(ns_per_item(base).zip(ns_per_item(figure)), 1),
+            rate_cell(rate(figure)),
+            ratio_cell(ns_per_item(base), ns_per_item(figure), 1),
             versus_go,
             figure.map_or_else(
                 || SKIPPED.to_owned(),
@@ -355,7 +345,7 @@ pub fn per_item_table(plan: Plan, go: &GoRows) -> Table {
             ),
         ]);
     };
-    let versus = |rust: Figure, go: Figure| ratio_cell(ns_per_item(go).zip(ns_per_item(rust)), 2);
+    let versus = |rust: Figure, go: Figure| ratio_cell(ns_per_item(go), ns_per_item(rust), 2);
     row(
         "one `u64` each".to_owned(),
         unbatched,
@@ -557,7 +547,7 @@ pub fn demo(ctx: &Context, items: u64, workers: usize, take: u64) -> DemoRun {
 mod tests {
     use std::path::Path;
 
-    use day1_sync_atomic::measure::go::{GoError, run};
+    use labkit::go::{GoError, run};
 
     use super::*;
 
@@ -575,7 +565,7 @@ mod tests {
     /// missing one) and agrees with Rust's checksum; without Go every Go cell reads `SKIPPED`.
     #[test]
     fn the_go_twin_fills_every_go_cell() {
-        crate::watchdog::within(
+        labkit::within(
             "the_go_twin_fills_every_go_cell",
             std::time::Duration::from_secs(300),
             || {
@@ -599,7 +589,7 @@ mod tests {
     /// The Go program fails — and so fails the measure example — when its checksum is not Rust's.
     #[test]
     fn go_rejects_another_checksum() {
-        crate::watchdog::within(
+        labkit::within(
             "go_rejects_another_checksum",
             std::time::Duration::from_secs(300),
             || {
@@ -623,7 +613,7 @@ mod tests {
     /// item, and a buffer at most the pipeline's capacity (64).
     #[test]
     fn stop_short_accounts_for_every_generated_item() {
-        crate::watchdog::within(
+        labkit::within(
             "stop_short_accounts_for_every_generated_item",
             std::time::Duration::from_secs(60),
             || {

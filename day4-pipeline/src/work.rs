@@ -1,7 +1,7 @@
 //! The computation every comparison runs: day 1's CPU-bound [`spin`] workload, one number at a
 //! time or summed over a batch.
 
-pub use day1_sync_atomic::measure::spin;
+pub use labkit::spin;
 
 /// `spin` summed over a batch: what a fan-out worker does with one message.
 pub fn spin_sum(batch: &[u64], rounds: u64) -> u64 {

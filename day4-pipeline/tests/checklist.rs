@@ -21,9 +21,6 @@ use day4_pipeline::fan_out::fan_out_ordered;
 use day4_pipeline::merge::{m1_waitgroup, m2_last_sender};
 use day4_pipeline::{Pipeline, PipelineError, Stop, fan_out, generate, process, sink, try_process};
 
-#[path = "../../day3-worker-pool/tests/common/watchdog.rs"]
-mod watchdog;
-
 /// Teardown must finish within this; a healthy pipeline needs milliseconds.
 const BOUND: Duration = Duration::from_secs(10);
 
@@ -33,12 +30,12 @@ const TEST_BOUND: Duration = Duration::from_secs(60);
 
 /// Runs `f` on another thread and returns its result, failing the test if it takes over `BOUND`.
 fn within_bound<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
-    watchdog::within(what, BOUND, f)
+    labkit::within(what, BOUND, f)
 }
 
 /// Runs a whole test body under a watchdog of [`TEST_BOUND`].
 fn watched(what: &str, body: impl FnOnce() + Send + 'static) {
-    watchdog::within(what, TEST_BOUND, body);
+    labkit::within(what, TEST_BOUND, body);
 }
 
 /// Spins until `cond` holds (an observable state change, not a guess at timing) or `BOUND` passes.

@@ -54,12 +54,12 @@ use clap::Parser;
 #[path = "shared/load.rs"]
 mod load;
 
-use day1_sync_atomic::measure::go::GoError;
-use day1_sync_atomic::measure::{Sample, Table, cores_busy_cell, measure, median};
 use day2_context::Context;
 use day5_wordcount::baseline::{naive, sequential};
 use day5_wordcount::corpus::Corpus;
 use day5_wordcount::{Input, Options, count_inputs};
+use labkit::go::GoError;
+use labkit::{Sample, Table, cores_busy_cell, measure, median};
 
 const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wordcount-corpus");
 const GO_MODULE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/go");
@@ -569,8 +569,7 @@ fn go_counter() -> Result<GoCounter, GoError> {
     let bin = std::env::current_exe()
         .expect("the example knows its own path")
         .with_file_name("day5-wordcount-go");
-    let go =
-        |args: &[&std::ffi::OsStr]| day1_sync_atomic::measure::go::go(GO_MODULE.as_ref(), args);
+    let go = |args: &[&std::ffi::OsStr]| labkit::go::go(GO_MODULE.as_ref(), args);
     let built = go(&["version".as_ref()]).and_then(|version| {
         eprintln!("building {} …", bin.display());
         go(&[

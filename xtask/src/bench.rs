@@ -14,13 +14,13 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
-use day1_sync_atomic::measure::rows::{ROWS, Rows};
+use labkit::rows::{ROWS, Rows};
 use serde::Deserialize;
 
 use crate::cmd::{Cmd, cargo};
 use crate::step::{Done, Step, summarise};
 use crate::{go, journal, plot, suite, ws};
-use day1_sync_atomic::measure::go::GoError;
+use labkit::go::GoError;
 
 /// `cargo xtask bench [CRATE] [--smoke]`.
 pub(crate) fn run(krate: Option<&str>, smoke: bool) -> Step {

@@ -1,6 +1,6 @@
 //! The Go programs beside each day (`<crate>/go/`, a Go module), as `cargo xtask bench --smoke`
 //! checks them: every one builds and passes `go vet` and its `go test`s; `go run ./bench -smoke` prints rows that
-//! parse (the protocol of `day1_sync_atomic::measure::go`); the small Go version prints exactly what
+//! parse (the protocol of `labkit::go`); the small Go version prints exactly what
 //! its Rust twin (the crate's `…-small` example) prints; and day 5's Go word counter (`go/wc`)
 //! prints the same top 10 as the crate's own command on the journal's pages.
 
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
-use day1_sync_atomic::measure::go::{self as protocol, GoError};
+use labkit::go::{self as protocol, GoError};
 
 use crate::cmd::{Cmd, built, cargo};
 use crate::step::{Done, Step};

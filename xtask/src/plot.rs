@@ -20,7 +20,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use day1_sync_atomic::measure::rows::{Lang, Row, Rows, X};
+use labkit::rows::{Lang, Row, Rows, X};
 use svg::render;
 
 pub(crate) use markdown::draw as draw_markdown;

@@ -70,10 +70,15 @@ fn detector_is_live(host: &str) -> Result<()> {
 
 /// `cargo xtask race [CRATE]`.
 pub(crate) fn run(krate: Option<&str>) -> Step {
-    // The days, not this runner: its own tests share no memory between threads, and building it
-    // and its dependencies under the sanitizer would only lengthen the step.
-    let selection: Vec<String> = ws::current()?
-        .selected(krate)?
+    // The days and labkit (whose `parallel` and watchdog synchronize threads by hand), not this
+    // runner: its own tests share no memory between threads, and building it and its dependencies
+    // under the sanitizer would only lengthen the step.
+    let ws = ws::current()?;
+    let mut packages = ws.selected(krate)?;
+    if krate.is_none() {
+        packages.push(ws.package("labkit")?);
+    }
+    let selection: Vec<String> = packages
         .into_iter()
         .flat_map(|p| ["-p".to_string(), p.name.clone()])
         .collect();

@@ -14,7 +14,7 @@
 
 pub mod s1_leaky;
 pub mod s2_epoch;
-#[cfg(feature = "lab")]
+#[cfg(feature = "contenders")]
 pub mod throughput;
 
 pub use s2_epoch::Stack;

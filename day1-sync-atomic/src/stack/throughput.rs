@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use crate::measure::{Sample, median, parallel};
+use labkit::{Sample, median, parallel};
 use crate::read_heavy::{flags, list};
 use crate::stack::Stack;
 

@@ -11,6 +11,8 @@ use std::sync::{Arc, PoisonError, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use labkit::drop_payload;
+
 use super::{ContextError, live, timer};
 use crate::sync::{AtomicU8, Condvar, Mutex, MutexGuard};
 
@@ -483,13 +485,5 @@ fn wake_all(wakers: Vec<Waker>) {
     }
     if let Some(payload) = first_panic {
         panic::resume_unwind(payload);
-    }
-}
-
-/// Drops a panic payload whose panic was already reported by the panic hook; a payload whose own
-/// drop panics is leaked rather than let that second panic escape.
-pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
-    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
-        std::mem::forget(second);
     }
 }

@@ -15,7 +15,9 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::thread;
 use std::time::Instant;
 
-use super::node::{Node, drop_payload};
+use labkit::drop_payload;
+
+use super::node::Node;
 
 /// A pending deadline's key in the timer's map; the sequence number breaks ties between equal
 /// instants.

@@ -4,8 +4,6 @@
 
 #![allow(dead_code, unreachable_pub)] // each test file uses a different subset
 
-mod watchdog;
-
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -19,9 +17,9 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 /// a second, and a broken pool (a worker that never exits, results that never close) hangs.
 pub const BOUND: Duration = Duration::from_secs(60);
 
-/// Runs a test body under a watchdog of [`BOUND`] (see `watchdog.rs`).
+/// Runs a test body under the workspace's watchdog ([`labkit::within`]) with [`BOUND`].
 pub fn watched<R: Send + 'static>(what: &str, body: impl FnOnce() -> R + Send + 'static) -> R {
-    watchdog::within(what, BOUND, body)
+    labkit::within(what, BOUND, body)
 }
 
 /// Counts how many jobs run at once and remembers the peak.

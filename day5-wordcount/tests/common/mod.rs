@@ -9,21 +9,10 @@ use crossbeam_channel::{RecvTimeoutError, bounded};
 /// How long any one test step may take; a healthy one needs a fraction of it.
 pub(crate) const BOUND: Duration = Duration::from_secs(60);
 
-/// Runs `f` on its own thread and returns its result; fails the test if `f` takes longer than
-/// [`BOUND`] (a hang), and re-raises its panic.
+/// Runs `f` under the workspace's watchdog ([`labkit::within`]) with [`BOUND`]: on its own
+/// thread, its panic re-raised, the test failed if `f` is still running then (a hang).
 pub(crate) fn within<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = bounded(1);
-    let worker = thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(BOUND) {
-        Ok(r) => r,
-        Err(RecvTimeoutError::Timeout) => panic!("still running after {BOUND:?}: a hang"),
-        Err(RecvTimeoutError::Disconnected) => match worker.join() {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(()) => unreachable!("the worker sends before it returns"),
-        },
-    }
+    labkit::within("the test step", BOUND, f)
 }
 
 /// Waits for `child` and collects its output; kills it and fails the test after [`BOUND`].

@@ -48,8 +48,9 @@ fn target_args<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<String> {
         .collect()
 }
 
-/// Set for the tests a lab command runs (see the watchdog in `day3-worker-pool/tests/common/`).
-const LAB_CHECK: &str = "LAB_CHECK";
+/// Set for the tests a lab command runs: the tests' watchdog ([`labkit::within`]) then gives up
+/// after [`labkit::LAB_PATIENCE`].
+const LAB_CHECK: &str = labkit::watchdog::LAB_CHECK;
 
 /// Runs `step` for the checks `checks` of crate `krate` in the workspace `ws` (the learner's or a
 /// scratch copy, whose crates then build into the real target directories so that dependencies are
@@ -71,7 +72,7 @@ pub(crate) fn run_step(
             let build = cargo()
                 .args(["test", "-p", krate])
                 .args(target_args(checks.iter().copied()));
-            // The tests' watchdogs then give up after 10 s: a stub or a mistake that hangs is an
+            // The tests' watchdogs then give up after `LAB_PATIENCE`: a stub or a mistake that hangs is an
             // expected outcome here, and the learner is waiting (the model checkers keep theirs).
             let mut env = env.to_vec();
             env.push((LAB_CHECK, "1".to_string()));

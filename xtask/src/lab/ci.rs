@@ -67,8 +67,9 @@ fn run_checks(
     Ok(ran)
 }
 
-/// The environment variable that picks the one mistake a switched build runs: `<id>#<n>`.
-const SWITCH: &str = "LAB_MISTAKE";
+/// The environment variable that picks the one mistake a switched build runs: `<id>#<n>`. The
+/// tests' watchdog ([`labkit::within`]) shortens its bound to [`labkit::LAB_PATIENCE`] when it is set.
+const SWITCH: &str = labkit::watchdog::LAB_MISTAKE;
 
 /// A region with every mistake of `ex` compiled in beside its reference, each behind a run-time
 /// switch: `if LAB_MISTAKE is "<id>#1" { mistake 1 } else if … { … } else { reference }`. With the

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-use day1_sync_atomic::measure::Sample;
-use day1_sync_atomic::measure::rows::{Cell, Lang, Line, Row, Rows, Skipped as Skip, TableSpec};
+use labkit::Sample;
+use labkit::rows::{Cell, Lang, Line, Row, Rows, Skipped as Skip, TableSpec};
 
 use plotters::style::RGBColor;
 

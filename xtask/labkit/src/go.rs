@@ -4,7 +4,7 @@
 //! the day's measured experiment as the course has a learner write it in Go, and `go/small` the
 //! Go-by-Example-sized version read first (its Rust twin is `go/small/main.rs`). The day's measure
 //! example runs `go run ./bench` with the same parameters as its Rust rows and reads its standard
-//! output, one [`Row`](super::rows::Row) per line as JSON — the median run (by wall time) of `ops`
+//! output, one [`Row`](crate::rows::Row) per line as JSON — the median run (by wall time) of `ops`
 //! operations on `threads` goroutines, and the process CPU time used meanwhile, so Go rows have a
 //! *cores busy* figure too:
 //!
@@ -23,8 +23,8 @@ use std::io::ErrorKind;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::Sample;
-use super::rows::{Lang, Line, Rows};
+use crate::measure::Sample;
+use crate::rows::{Lang, Line, Rows};
 
 /// The text of a Go cell whose row was skipped because Go is missing.
 pub const SKIPPED: &str = "SKIPPED";
@@ -68,7 +68,7 @@ impl std::error::Error for GoError {}
 /// Reads a Go program's rows (the line protocol in the module docs).
 ///
 /// ```
-/// use day1_sync_atomic::measure::go::parse;
+/// use labkit::go::parse;
 /// let line = r#"{"series":"sync.Map","lang":"go","threads":2,"ops":1000,"wall_ns":500000,"cpu_ns":750000}"#;
 /// let rows = parse(&format!("# comment\n{line}\n")).unwrap();
 /// assert_eq!((rows[0].case.as_str(), rows[0].threads, rows[0].ops), ("sync.Map", 2, 1000));

@@ -30,8 +30,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::go::{GoRows, SKIPPED};
-use super::{Sample, cores_busy_cell, si};
+use crate::go::{GoRows, SKIPPED};
+use crate::measure::Sample;
+use crate::table::{cores_busy_cell, si};
 
 /// The language a contender is written in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,20 +1,10 @@
-//! Measuring on a small, shared machine — used by every day's benchmarks and tables.
+//! Timing a run: wall-clock time beside the process CPU time, on warmed-up worker threads.
 //!
 //! A two-vCPU virtual machine sometimes runs two "parallel" threads on one core. A multi-thread
 //! figure is only meaningful next to how many cores were actually busy, so every measurement here
 //! records both wall-clock time and process CPU time; their ratio is the *cores busy* figure
 //! (≈ 2.0 means both cores really worked, ≈ 1.0 means the threads took turns on one).
-//!
-//! | Go                                   | Rust, here                                   |
-//! |--------------------------------------|----------------------------------------------|
-//! | `testing.B`, `b.N`, `ns/op`          | criterion benches (`cargo bench`), plus [`measure`] for tables |
-//! | `runtime.NumCPU()`                   | [`std::thread::available_parallelism`]       |
-//! | `go test -bench . -cpu 1,2,4`        | the day's `examples/measure.rs`, run by `cargo xtask bench` |
 
-pub mod go;
-pub mod rows;
-
-use std::fmt;
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
@@ -66,7 +56,7 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Sample) {
 /// returned from `work(i)`. The results come back in worker order.
 ///
 /// ```
-/// use day1_sync_atomic::measure::parallel;
+/// use labkit::parallel;
 /// let (sums, sample) = parallel(2, |_| {}, |i| (0..1000u64).sum::<u64>() + i as u64);
 /// assert_eq!(sums, [499_500, 499_501]);
 /// assert!(sample.wall > std::time::Duration::ZERO);
@@ -124,35 +114,6 @@ pub fn parallel<R: Send>(
     (results.into_iter().flatten().collect(), sample)
 }
 
-/// The *cores busy* cell of a row whose `threads` threads compute (they do not sleep or block for
-/// long): the figure, flagged when it is well below what those threads could keep busy,
-/// `min(threads, cores)` — then the threads took turns on fewer cores than the row claims, and the
-/// figure must not be quoted.
-///
-/// ```
-/// use day1_sync_atomic::measure::{Sample, cores_busy_cell};
-/// use std::time::Duration;
-/// let busy = |cpu_ms| Sample { wall: Duration::from_millis(100), cpu: Duration::from_millis(cpu_ms) };
-/// assert_eq!(cores_busy_cell(&busy(100), 1), "1.00");
-/// if std::thread::available_parallelism().map_or(1, usize::from) >= 2 {
-///     assert_eq!(cores_busy_cell(&busy(190), 2), "1.90");
-///     assert_eq!(cores_busy_cell(&busy(100), 2), "1.00 ⚠ threads did not overlap: rerun");
-/// }
-/// ```
-pub fn cores_busy_cell(sample: &Sample, threads: usize) -> String {
-    let cores = thread::available_parallelism().map_or(1, usize::from);
-    let could = threads.min(cores) as f64;
-    let busy = sample.cores_busy();
-    if threads > 1 && busy < OVERLAP * could {
-        format!("{busy:.2} ⚠ threads did not overlap: rerun")
-    } else {
-        format!("{busy:.2}")
-    }
-}
-
-/// Below this share of `min(threads, cores)`, a multi-thread row's threads did not run together.
-const OVERLAP: f64 = 0.6;
-
 /// The median of `samples` by wall time (the upper median for an even count).
 ///
 /// # Panics
@@ -170,84 +131,13 @@ pub fn median_of(runs: usize, mut f: impl FnMut()) -> Sample {
     median(&samples)
 }
 
-/// A Markdown table, built row by row and printed with `{}`.
-///
-/// ```
-/// use day1_sync_atomic::measure::Table;
-/// let mut t = Table::new(["threads", "ops/s"]);
-/// t.row(["1", "1.0 M"]);
-/// assert_eq!(t.to_string(), "| threads | ops/s |\n|---:|---:|\n| 1 | 1.0 M |\n");
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// A table with these column headings.
-    pub fn new<I, S>(header: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Table {
-            header: header.into_iter().map(Into::into).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    /// Appends one row; it should have as many cells as the header.
-    pub fn row<I, S>(&mut self, cells: I) -> &mut Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// The rows added so far.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Whether no row has been added.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-}
-
-impl fmt::Display for Table {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line =
-            |f: &mut fmt::Formatter<'_>, cells: &[String]| writeln!(f, "| {} |", cells.join(" | "));
-        line(f, &self.header)?;
-        writeln!(f, "|{}", "---:|".repeat(self.header.len()))?;
-        for row in &self.rows {
-            line(f, row)?;
-        }
-        Ok(())
-    }
-}
-
-/// Formats a rate with an SI suffix: `12.3 M`, `850.0 k`, `42.0`.
-pub fn si(x: f64) -> String {
-    match x {
-        x if x >= 1e9 => format!("{:.2} G", x / 1e9),
-        x if x >= 1e6 => format!("{:.2} M", x / 1e6),
-        x if x >= 1e3 => format!("{:.1} k", x / 1e3),
-        x => format!("{x:.1}"),
-    }
-}
-
 /// The workspace's CPU-bound workload: `rounds` steps of the SplitMix64 mixer starting from
 /// `seed` — a dependency chain the compiler cannot shorten or hoist (`seed` and the result pass
 /// through [`black_box`]), a few nanoseconds a round. Different seeds give different results, so a
 /// pipeline can check where each item's answer went.
 ///
 /// ```
-/// use day1_sync_atomic::measure::spin;
+/// use labkit::spin;
 /// assert_eq!(spin(7, 0), 7);
 /// assert_ne!(spin(7, 1), spin(8, 1));
 /// assert_ne!(spin(7, 1), spin(7, 2));
@@ -269,7 +159,7 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
-    use crate::test_support::within;
+    use crate::within;
 
     /// The message of a panic payload (`panic!` with a literal or with formatting).
     fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
@@ -318,7 +208,7 @@ mod tests {
         let worked = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&worked);
         let outcome = panic::catch_unwind(|| {
-            within(LIMIT, "parallel after a warm-up panic", move || {
+            within("parallel after a warm-up panic", LIMIT, move || {
                 parallel(
                     3,
                     |i| assert_ne!(i, 1, "warm-up of worker {i} failed"),
@@ -341,7 +231,7 @@ mod tests {
     #[test]
     fn a_work_panic_is_re_raised() {
         let outcome = panic::catch_unwind(|| {
-            within(LIMIT, "parallel after a work panic", || {
+            within("parallel after a work panic", LIMIT, || {
                 parallel(2, |_| {}, |i| assert_ne!(i, 0, "work of worker {i} failed"))
             })
         });
@@ -360,12 +250,5 @@ mod tests {
             median(&[at(5), at(1), at(3)]).wall,
             Duration::from_millis(3)
         );
-    }
-
-    #[test]
-    fn si_suffixes() {
-        assert_eq!(si(1_234_567.0), "1.23 M");
-        assert_eq!(si(999.0), "999.0");
-        assert_eq!(si(2.5e9), "2.50 G");
     }
 }

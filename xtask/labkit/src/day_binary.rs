@@ -1,7 +1,7 @@
 //! The command line every day binary keeps for `cargo xtask tour`: it answers `--help`, naming
 //! `--quick` (the flag the tour passes), and rejects what it does not know with a usage error
-//! (exit 2) before doing any work. Day 1's `tests/cli.rs` uses this file; later days include it by
-//! path.
+//! (exit 2) before doing any work. The days' `tests/cli.rs` call these checks with their binary's
+//! name.
 
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ fn run(bin: &str, arg: &str) -> std::process::Output {
 }
 
 /// `<bin> --help` succeeds and its usage names `--quick`.
-pub(crate) fn help_names_the_quick_flag(bin: &str) {
+pub fn help_names_the_quick_flag(bin: &str) {
     let out = run(bin, "--help");
     assert!(out.status.success(), "--help failed: {out:?}");
     let help = String::from_utf8_lossy(&out.stdout);
@@ -30,7 +30,7 @@ pub(crate) fn help_names_the_quick_flag(bin: &str) {
 }
 
 /// `<bin> --fast` exits 2, names the argument, and prints nothing on standard output.
-pub(crate) fn an_unknown_argument_is_a_usage_error(bin: &str) {
+pub fn an_unknown_argument_is_a_usage_error(bin: &str) {
     let out = run(bin, "--fast");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
