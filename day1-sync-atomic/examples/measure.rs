@@ -8,11 +8,11 @@
 
 use clap::Parser;
 use day1_sync_atomic::counter::{CounterConfig, run_counters};
-use labkit::go::GoRows;
-use labkit::rows::Writer;
 use day1_sync_atomic::measured;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks};
+use labkit::go::GoRows;
+use labkit::rows::Writer;
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]

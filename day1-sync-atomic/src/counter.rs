@@ -25,8 +25,8 @@ use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 
-use labkit::{Sample, median, parallel};
 use crate::read_heavy::{flags, list};
+use labkit::{Sample, median, parallel};
 
 /// The ways to count from many threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,13 +7,13 @@ use std::thread;
 use clap::Parser;
 use day1_sync_atomic::cache::Cache;
 use day1_sync_atomic::counter::{CounterConfig, CounterKind, run_counters};
-use labkit::go::GoRows;
-use labkit::rows::Rows;
 use day1_sync_atomic::measured;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
 use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks};
+use labkit::go::GoRows;
+use labkit::rows::Rows;
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]

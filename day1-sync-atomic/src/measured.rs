@@ -4,10 +4,10 @@
 //! prints their grids with the Rust columns alone.
 
 use crate::counter::{CounterConfig, CounterKind, CounterRow, GO_COUNTERS};
-use labkit::go::GoRows;
-use labkit::rows::{Cell, Line, Ratio, Row, Rows, TableSpec, go_skipped, go_twin};
 use crate::read_heavy::{GO_MAPS, ReadHeavyConfig, ReadHeavyRow};
 use crate::stack::throughput::{GO_STACK, StackConfig, StackKind, StackRow};
+use labkit::go::GoRows;
+use labkit::rows::{Cell, Line, Ratio, Row, Rows, TableSpec, go_skipped, go_twin};
 
 /// The maps' table.
 pub const MAPS: &str = "maps";
@@ -166,10 +166,10 @@ pub fn stacks(cfg: &StackConfig, measured: &[StackRow], go: &GoRows) -> Rows {
 mod tests {
     use super::*;
     use crate::counter::run_counters;
-    use labkit::go::SKIPPED;
-    use labkit::rows::{CORES_BUSY_GO, CORES_BUSY_RUST};
     use crate::read_heavy::run_read_heavy;
     use crate::stack::throughput::run_stacks;
+    use labkit::go::SKIPPED;
+    use labkit::rows::{CORES_BUSY_GO, CORES_BUSY_RUST};
 
     /// The cells of `rows`' one table (header first, the `---` line skipped).
     fn cells(rows: &Rows) -> Vec<Vec<String>> {

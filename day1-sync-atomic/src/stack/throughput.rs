@@ -10,9 +10,9 @@
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use labkit::{Sample, median, parallel};
 use crate::read_heavy::{flags, list};
 use crate::stack::Stack;
+use labkit::{Sample, median, parallel};
 
 /// The contenders of the stack benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
