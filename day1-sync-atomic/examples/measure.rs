@@ -2,7 +2,7 @@
 //! same experiment in Go (`go/bench`, run here with the same parameters). `--quick` shortens every
 //! run. Progress goes to stderr.
 //!
-//! The measurements are rows (`measure::rows`): with `BENCH_ROWS=<file>` in the environment (as
+//! The measurements are rows (`labkit::rows`): with `BENCH_ROWS=<file>` in the environment (as
 //! `cargo xtask bench day1-sync-atomic` runs it) they are written there as JSON lines, and xtask
 //! renders the tables and charts from them; without it the tables are printed as Markdown.
 

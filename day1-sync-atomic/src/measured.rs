@@ -1,4 +1,4 @@
-//! The day's measured tables as rows (see [`measure::rows`](labkit::rows)): the 90/10
+//! The day's measured tables as rows (see [`labkit::rows`]): the 90/10
 //! maps, the counters and the stacks, each beside the same experiment in Go (`go/bench`). The
 //! measure example writes them, `cargo xtask bench` renders them into the journal, and the tour
 //! prints their grids with the Rust columns alone.

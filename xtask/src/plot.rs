@@ -1,6 +1,6 @@
 //! Charts of the days' measured rows, for `cargo xtask bench`.
 //!
-//! A chart is a [`Spec`]: a table of the day's rows file (see `measure::rows`), what goes up
+//! A chart is a [`Spec`]: a table of the day's rows file (see `labkit::rows`), what goes up
 //! ([`Y`], computed from each row's raw measurement) and the scale. Each series of the table is a
 //! line (or a colour of bars); a table with groups (day 1's key spaces) gives one chart per group;
 //! a reference series (an ideal) is drawn as a grey band; a Go series whose Rust twin has the same

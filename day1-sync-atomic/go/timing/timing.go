@@ -1,7 +1,7 @@
 // Package timing measures the course's Go programs the way the Rust tables are measured: wall time
 // and process CPU time ("cores busy" = CPU / wall), warm-up inside each goroutine before the clock
 // starts, the median of several runs, and one row per case on standard output, a JSON object per
-// line in the schema of the Rust rows (day1_sync_atomic::measure::rows::Row):
+// line in the schema of the Rust rows (labkit::rows::Row):
 //
 //	{"series":"sync.Map/1000","lang":"go","threads":2,"ops":4000000,"wall_ns":…,"cpu_ns":…}
 //
@@ -88,7 +88,7 @@ func MedianOf(runs int, run func() Sample) Sample {
 	return Median(samples)
 }
 
-// row is one measured case as the Rust side reads it (day1_sync_atomic::measure::rows::Row): the
+// row is one measured case as the Rust side reads it (labkit::rows::Row): the
 // series, its language, and the raw measurement; the Rust measure example places it in a table.
 type row struct {
 	Series  string `json:"series"`
@@ -118,7 +118,7 @@ func Progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
 
-// Spin is the workspace's CPU-bound job, day1_sync_atomic::measure::spin: rounds steps of the
+// Spin is the workspace's CPU-bound job, labkit::spin: rounds steps of the
 // SplitMix64 mixer from seed, each depending on the last, so none can be skipped. The constants
 // are the Rust side's, so Go and Rust rows do identical work (unsigned arithmetic wraps in Go, as
 // wrapping_* does in Rust).

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The Rust side's spin gives these values (day1_sync_atomic::measure::spin): the Go rows spin
+// The Rust side's spin gives these values (labkit::spin): the Go rows spin
 // through exactly the same work.
 func TestSpinMatchesTheRustSpin(t *testing.T) {
 	for _, c := range []struct{ seed, rounds, want uint64 }{
@@ -50,7 +50,7 @@ func TestMedianIsTheMiddleWallTime(t *testing.T) {
 	}
 }
 
-// A row is one JSON object with the Rust row's field names (day1_sync_atomic::measure::rows::Row).
+// A row is one JSON object with the Rust row's field names (labkit::rows::Row).
 func TestRowIsOneJSONObjectInTheRustSchema(t *testing.T) {
 	line := rowLine("fan-out: <-ctx.Done()", 2, 10, Sample{Wall: 500, CPU: 750})
 	var got map[string]any
