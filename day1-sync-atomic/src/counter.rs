@@ -15,7 +15,8 @@
 //!   no two threads touch the same counter, yet they share a cache line and ping-pong anyway.
 //!
 //! Go's two counters (`go/bench`: `atomic.AddInt64` and a `sync.Mutex`-guarded `int64`) count the
-//! same way in the measure example, and [`counter_table`] shows them beside these.
+//! same way in the measure example, and [`measured::counters`](crate::measured::counters) puts them
+//! beside these.
 
 use std::hint::black_box;
 use std::sync::atomic::AtomicI64;
@@ -24,9 +25,8 @@ use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
 
-use crate::read_heavy::{CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, list};
-use labkit::go::GoRows;
-use labkit::{Sample, Table, least_busy_cell, median, parallel, rate_cell, ratio_cell, si};
+use crate::read_heavy::{flags, list};
+use labkit::{Sample, median, parallel};
 
 /// The ways to count from many threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,107 +220,3 @@ pub const GO_COUNTERS: [(&str, &str); 2] = [
     ("sync.Mutex", "Go sync.Mutex"),
     ("atomic.AddInt64", "Go atomic.AddInt64"),
 ];
-
-/// The counter table, pivoted: one row per thread count, one column of increments/s per counter
-/// (every [`CounterKind`] of `rows`, then [`GO_COUNTERS`] from `go`), then the ratios
-/// `fetch_add × Mutex<i64>`, `fetch_add × Go atomic.AddInt64` and `Mutex<i64> × Go sync.Mutex`
-/// (the left counter's rate over the right one's: higher is better for the left), and the least
-/// busy Rust and Go counter's cores busy. Without Go installed the Go cells read `SKIPPED`; with
-/// no Go asked for (`GoRows::default()`, the tour) the Go columns are left out.
-///
-/// # Panics
-/// Panics if Go ran but printed no row, or a row of another size, for one of the cells (it was not
-/// run with [`CounterConfig::go_args`] of the configuration that made `rows`).
-pub fn counter_table(rows: &[CounterRow], go: &GoRows) -> Table {
-    let header = Line::new(go)
-        .rust(["threads"])
-        .rust(CounterKind::ALL.map(CounterKind::name))
-        .go(GO_COUNTERS.map(|(_, heading)| heading))
-        .rust(["fetch_add × Mutex<i64>"])
-        .go([
-            "fetch_add × Go atomic.AddInt64",
-            "Mutex<i64> × Go sync.Mutex",
-        ])
-        .rust([CORES_BUSY_RUST])
-        .go([CORES_BUSY_GO]);
-    let mut table = Table::new(header);
-    for cell in rows.chunk_by(|a, b| a.threads == b.threads) {
-        let (threads, increments) = (cell[0].threads, cell[0].increments);
-        let rate = |kind: CounterKind| {
-            cell.iter()
-                .find(|r| r.kind == kind)
-                .map(|r| r.median.per_second(increments))
-        };
-        let [mutex, atomic] = GO_COUNTERS.map(|(case, _)| go.sample(case, threads, increments));
-        let go_rate = |sample: Option<Sample>| sample.map(|s| s.per_second(increments));
-        table.row(
-            Line::new(go)
-                .rust([threads.to_string()])
-                .rust(cell.iter().map(|r| si(r.median.per_second(increments))))
-                .go([rate_cell(go_rate(mutex)), rate_cell(go_rate(atomic))])
-                .rust([ratio_cell(
-                    rate(CounterKind::Atomic),
-                    rate(CounterKind::Mutex),
-                    2,
-                )])
-                .go([
-                    ratio_cell(rate(CounterKind::Atomic), go_rate(atomic), 2),
-                    ratio_cell(rate(CounterKind::Mutex), go_rate(mutex), 2),
-                ])
-                .rust([least_busy_cell(cell.iter().map(|r| &r.median), threads)])
-                .go([least_busy_cell(mutex.iter().chain(&atomic), threads)]),
-        );
-    }
-    table
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::read_heavy::tests::{check_beside_go, check_without_go};
-
-    /// A small configuration: 1 and 2 threads, one short run.
-    fn small() -> CounterConfig {
-        CounterConfig {
-            threads: vec![1, 2],
-            per_thread: 2_000,
-            runs: 1,
-        }
-    }
-
-    /// The Go program counts with the configuration's parameters and its rows land in the
-    /// pivoted table (or read `SKIPPED` where Go is not installed).
-    #[test]
-    fn go_rows_fill_the_pivoted_table() {
-        let cfg = small();
-        let rows = run_counters(&cfg);
-        assert_eq!(rows.len(), 2 * CounterKind::ALL.len());
-        let go = GoRows::bench(env!("CARGO_MANIFEST_DIR"), cfg.go_args());
-        let table = counter_table(&rows, &go);
-        let columns = [
-            "Go sync.Mutex",
-            "Go atomic.AddInt64",
-            "fetch_add × Go atomic.AddInt64",
-            "Mutex<i64> × Go sync.Mutex",
-            CORES_BUSY_GO,
-        ];
-        check_beside_go(&table, &go, &columns, 2);
-    }
-
-    /// With no Go asked for (the tour), the same table has the Rust columns alone.
-    #[test]
-    fn without_go_the_table_has_the_rust_columns_alone() {
-        let rows = run_counters(&small());
-        let table = counter_table(&rows, &GoRows::default());
-        let header = [
-            "threads",
-            "Mutex<i64>",
-            "AtomicI64::fetch_add",
-            "per-thread CachePadded<AtomicI64>",
-            "per-thread AtomicI64, unpadded",
-            "fetch_add × Mutex<i64>",
-            CORES_BUSY_RUST,
-        ];
-        check_without_go(&table, &header, 2);
-    }
-}

@@ -17,14 +17,15 @@
 //!
 //! - `sync.Map` for a concurrent cache: [`map`] (the map, design and consistency), [`cache`]
 //!   (the demo built on it).
-//! - 90 % read / 10 % write benchmark: [`read_heavy`] (contenders, workload, the table).
+//! - 90 % read / 10 % write benchmark: [`read_heavy`] (contenders, workload).
 //! - `sync/atomic` counter: [`counter`] (atomic vs mutex vs per-thread counters).
 //! - Lock-free stack: [`stack`] — [`stack::s1_leaky`] (why `pop` cannot free), then
 //!   [`stack::s2_epoch`] (the real one), and [`stack::throughput`] against `Mutex<Vec<T>>`.
 //! - `-race`: the loom shim `sync` (crate-private) that lets `tests/loom_stack.rs` model step 1;
 //!   the same models run on step 2 through crossbeam-epoch's own loom build.
 //! - Measuring: the workspace's support crate `labkit` (runs on warmed-up threads, cores busy,
-//!   tables, the Go rows), shared by every day of the week.
+//!   tables, the Go rows), shared by every day of the week; [`measured`], the day's tables as
+//!   rows (maps, counters, stacks).
 //!
 //! # Features
 //!
@@ -37,6 +38,8 @@ pub mod cache;
 #[cfg(feature = "contenders")]
 pub mod counter;
 pub mod map;
+#[cfg(feature = "contenders")]
+pub mod measured;
 #[cfg(feature = "contenders")]
 pub mod read_heavy;
 pub mod stack;

@@ -6,12 +6,14 @@ use std::thread;
 
 use clap::Parser;
 use day1_sync_atomic::cache::Cache;
-use day1_sync_atomic::counter::{CounterConfig, CounterKind, counter_table, run_counters};
-use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
+use day1_sync_atomic::counter::{CounterConfig, CounterKind, run_counters};
+use day1_sync_atomic::measured;
+use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
-use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks, stack_table};
+use day1_sync_atomic::stack::throughput::{StackConfig, run_stacks};
 use labkit::go::GoRows;
+use labkit::rows::Rows;
 
 /// mimalloc, for the Treiber stack's cross-thread frees: see `stack::s2_epoch`'s module docs.
 #[global_allocator]
@@ -98,7 +100,10 @@ fn main() {
     };
     // No Go asked for: the day's tables with the Rust columns alone.
     let no_go = GoRows::default();
-    println!("{}", read_heavy_table(&run_read_heavy(&cfg), &no_go));
+    println!(
+        "{}",
+        grid(&measured::maps(&cfg, &run_read_heavy(&cfg), &no_go))
+    );
 
     println!("## 3. sync/atomic → AtomicI64\n");
     let (count, _) = CounterKind::Atomic.run(4, 250_000);
@@ -111,7 +116,10 @@ fn main() {
     } else {
         CounterConfig::full()
     };
-    println!("{}", counter_table(&run_counters(&cfg), &no_go));
+    println!(
+        "{}",
+        grid(&measured::counters(&cfg, &run_counters(&cfg), &no_go))
+    );
 
     println!("## 4. A lock-free (Treiber) stack\n");
     let leaky = LeakyStack::new();
@@ -158,7 +166,10 @@ fn main() {
     } else {
         StackConfig::full()
     };
-    println!("{}", stack_table(&run_stacks(&cfg), &no_go));
+    println!(
+        "{}",
+        grid(&measured::stacks(&cfg, &run_stacks(&cfg), &no_go))
+    );
 
     println!("## 5. -race\n");
     println!(
@@ -170,4 +181,9 @@ fn main() {
     println!(
         "both stacks with loom — the epoch one with crossbeam-epoch on loom too (`cargo xtask loom`)."
     );
+}
+
+/// The grids of `rows`' tables (the tour's: no Go asked for, so the Rust columns alone).
+fn grid(rows: &Rows) -> String {
+    rows.tables().map(|t| rows.grid(t)).collect()
 }

@@ -13,9 +13,7 @@
 //!
 //! The same workload in Go (`go/bench`: `sync.Map` and `map[uint64]uint64` + `sync.RWMutex`,
 //! the same key spaces, op mix and per-goroutine precomputed streams) runs beside it in the
-//! measure example, and [`read_heavy_table`] puts both in one table; the tour, which does not run
-//! Go, prints the same table with the Rust columns alone. The helpers at the end of this module
-//! build the day's other tables the same way (counters, stacks).
+//! measure example; [`measured::maps`](crate::measured::maps) puts both in one table's rows.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -25,8 +23,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::map::ConcurrentMap;
-use labkit::go::GoRows;
-use labkit::{Sample, Table, least_busy_cell, median, parallel, rate_cell, ratio_cell, si};
+use labkit::{Sample, median, parallel};
 
 /// A map the 90/10 benchmark can drive.
 pub trait ReadHeavyMap: Sync {
@@ -344,117 +341,6 @@ pub const GO_MAPS: [(&str, &str); 2] = [
     ("map+RWMutex", "Go map+RWMutex"),
 ];
 
-/// The 90/10 table, pivoted: one row per key space and thread count, one column of ops/s per map
-/// (the Rust contenders of `rows`, then [`GO_MAPS`] from `go`), then the ratios
-/// `ConcurrentMap × RwLock<HashMap>`, `ConcurrentMap × Go sync.Map` and
-/// `RwLock<HashMap> × Go map+RWMutex` (each the left map's rate over the right one's: higher is
-/// better for the left), and the least busy Rust and Go contender's cores busy
-/// ([`labkit::cores_busy_cell`], flagged when its threads did not overlap). Without Go installed
-/// the Go cells read `SKIPPED`; with no Go asked for (`GoRows::default()`, the tour) the Go
-/// columns are left out.
-///
-/// # Panics
-/// Panics if Go ran but printed no row, or a row of another size, for one of the cells (it was
-/// not run with [`ReadHeavyConfig::go_args`] of the configuration that made `rows`).
-pub fn read_heavy_table(rows: &[ReadHeavyRow], go: &GoRows) -> Table {
-    const CONCURRENT: &str = <ConcurrentMap<u64, u64> as ReadHeavyMap>::NAME;
-    const RWLOCK: &str = <RwLock<HashMap<u64, u64>> as ReadHeavyMap>::NAME;
-    let cells: Vec<&[ReadHeavyRow]> = rows
-        .chunk_by(|a, b| (a.key_space, a.threads) == (b.key_space, b.threads))
-        .collect();
-    let rust: Vec<&str> = cells
-        .first()
-        .map_or(Vec::new(), |c| c.iter().map(|r| r.map).collect());
-    let header = Line::new(go)
-        .rust(["keys", "threads"])
-        .rust(rust)
-        .go(GO_MAPS.map(|(_, heading)| heading))
-        .rust(["ConcurrentMap × RwLock<HashMap>"])
-        .go([
-            "ConcurrentMap × Go sync.Map",
-            "RwLock<HashMap> × Go map+RWMutex",
-        ])
-        .rust([CORES_BUSY_RUST])
-        .go([CORES_BUSY_GO]);
-    let mut table = Table::new(header);
-    for cell in cells {
-        let (key_space, threads) = (cell[0].key_space, cell[0].threads);
-        let rate = |name: &str| {
-            cell.iter()
-                .find(|r| r.map == name)
-                .map(ReadHeavyRow::ops_per_second)
-        };
-        let ops = cell[0].median.ops();
-        let [sync_map, rw_map] =
-            GO_MAPS.map(|(case, _)| go.sample(&format!("{case}/{key_space}"), threads, ops));
-        let go_rate = |sample: Option<Sample>| sample.map(|s| s.per_second(ops));
-        table.row(
-            Line::new(go)
-                .rust([key_space.to_string(), threads.to_string()])
-                .rust(cell.iter().map(|r| si(r.ops_per_second())))
-                .go([rate_cell(go_rate(sync_map)), rate_cell(go_rate(rw_map))])
-                .rust([ratio_cell(rate(CONCURRENT), rate(RWLOCK), 2)])
-                .go([
-                    ratio_cell(rate(CONCURRENT), go_rate(sync_map), 2),
-                    ratio_cell(rate(RWLOCK), go_rate(rw_map), 2),
-                ])
-                .rust([least_busy_cell(
-                    cell.iter().map(|r| &r.median.sample),
-                    threads,
-                )])
-                .go([least_busy_cell(sync_map.iter().chain(&rw_map), threads)]),
-        );
-    }
-    table
-}
-
-// The cells of the day's tables beside Go (this one, the counters' and the stacks').
-
-/// The heading of the column that shows the least busy Rust contender's cores busy.
-pub(crate) const CORES_BUSY_RUST: &str = "cores busy, Rust (least)";
-/// The heading of the column that shows the least busy Go contender's cores busy.
-pub(crate) const CORES_BUSY_GO: &str = "cores busy, Go (least)";
-
-/// One line of a table beside Go (the header or a row): Rust's cells and Go's (a Go rate, a ratio
-/// to one, Go's cores busy), in the table's order. Go's are left out when no Go was asked for, so
-/// the tour prints the same table with the Rust columns alone.
-pub(crate) struct Line {
-    /// Whether Go's cells are kept.
-    with_go: bool,
-    /// The cells kept so far.
-    cells: Vec<String>,
-}
-
-impl Line {
-    /// An empty line of a table beside `go`.
-    pub(crate) fn new(go: &GoRows) -> Self {
-        Line {
-            with_go: go.asked(),
-            cells: Vec::new(),
-        }
-    }
-
-    /// Appends Rust's `cells`.
-    pub(crate) fn rust<S: Into<String>>(mut self, cells: impl IntoIterator<Item = S>) -> Self {
-        self.cells.extend(cells.into_iter().map(Into::into));
-        self
-    }
-
-    /// Appends Go's `cells`, or nothing when no Go was asked for.
-    pub(crate) fn go<S: Into<String>>(self, cells: impl IntoIterator<Item = S>) -> Self {
-        if self.with_go { self.rust(cells) } else { self }
-    }
-}
-
-impl IntoIterator for Line {
-    type Item = String;
-    type IntoIter = std::vec::IntoIter<String>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.cells.into_iter()
-    }
-}
-
 /// `(flag, value)` pairs as command-line arguments: `-flag value …`.
 pub(crate) fn flags<const N: usize>(pairs: [(&str, String); N]) -> Vec<String> {
     pairs
@@ -473,129 +359,11 @@ pub(crate) fn list<T: ToString>(values: &[T]) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use labkit::go::SKIPPED;
-
+mod tests {
     use super::*;
 
-    /// The cells of a Markdown table's rows (header first, the `---` line skipped).
-    pub(crate) fn cells(table: &Table) -> Vec<Vec<String>> {
-        table
-            .to_string()
-            .lines()
-            .filter(|line| !line.starts_with("|---"))
-            .map(|line| {
-                line.trim_matches('|')
-                    .split(" | ")
-                    .map(|c| c.trim().to_owned())
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// Checks a table beside Go: every row as wide as the header, and each `go_columns` cell a
-    /// figure when Go ran, `SKIPPED` when it is not installed.
-    pub(crate) fn check_beside_go(table: &Table, go: &GoRows, go_columns: &[&str], rows: usize) {
-        let cells = cells(table);
-        let (header, body) = cells.split_first().expect("a header");
-        assert_eq!(body.len(), rows, "{table}");
-        for column in go_columns {
-            let i = header
-                .iter()
-                .position(|h| h == column)
-                .unwrap_or_else(|| panic!("no column {column:?} in {header:?}"));
-            for row in body {
-                assert_eq!(row.len(), header.len(), "{row:?}");
-                let cell = &row[i];
-                match go.skipped() {
-                    Some(_) => assert_eq!(cell, SKIPPED),
-                    None => assert!(cell.starts_with(|c: char| c.is_ascii_digit()), "{cell}"),
-                }
-            }
-        }
-    }
-
-    /// Checks a table with no Go asked for: exactly the `header` headings (no Go column), `rows`
-    /// rows as wide as it, and no `SKIPPED` cell.
-    pub(crate) fn check_without_go(table: &Table, header: &[&str], rows: usize) {
-        let cells = cells(table);
-        let (head, body) = cells.split_first().expect("a header");
-        assert_eq!(head, header, "{table}");
-        assert_eq!(body.len(), rows, "{table}");
-        for row in body {
-            assert_eq!(row.len(), header.len(), "{row:?}");
-            assert!(!row.iter().any(|cell| cell == SKIPPED), "{row:?}");
-        }
-    }
-
-    /// A small configuration: 100 keys, 1 and 2 threads, one short run.
-    fn small() -> ReadHeavyConfig {
-        ReadHeavyConfig {
-            threads: vec![1, 2],
-            key_spaces: vec![100],
-            ops_per_thread: 2_000,
-            runs: 1,
-        }
-    }
-
-    /// The Go program runs the configuration's workload and its rows land in the pivoted table
-    /// (or read `SKIPPED` where Go is not installed); Rust rows it has no row for panic.
     #[test]
-    fn go_rows_fill_the_pivoted_table() {
-        let cfg = small();
-        let rows = run_read_heavy(&cfg);
-        let go = GoRows::bench(env!("CARGO_MANIFEST_DIR"), cfg.go_args());
-        let table = read_heavy_table(&rows, &go);
-        let columns = [
-            "Go sync.Map",
-            "Go map+RWMutex",
-            "ConcurrentMap × Go sync.Map",
-            "RwLock<HashMap> × Go map+RWMutex",
-            CORES_BUSY_GO,
-        ];
-        check_beside_go(&table, &go, &columns, 2);
-        assert!(
-            cells(&table)[0].starts_with(&["keys".to_owned(), "threads".to_owned()]),
-            "{table}"
-        );
-        if go.skipped().is_none() {
-            // Thread counts Go was not run with: no Go row to compare, which must not pass.
-            let other: Vec<ReadHeavyRow> = rows
-                .iter()
-                .map(|r| ReadHeavyRow {
-                    threads: r.threads + 10,
-                    ..r.clone()
-                })
-                .collect();
-            let missing = std::panic::catch_unwind(|| read_heavy_table(&other, &go));
-            assert!(
-                missing.is_err(),
-                "a Go row is missing, yet the table was built"
-            );
-        }
-    }
-
-    /// With no Go asked for (the tour), the same table has the Rust columns alone.
-    #[test]
-    fn without_go_the_table_has_the_rust_columns_alone() {
-        let rows = run_read_heavy(&small());
-        let table = read_heavy_table(&rows, &GoRows::default());
-        let header = [
-            "keys",
-            "threads",
-            "Mutex<HashMap>",
-            "RwLock<HashMap>",
-            "ConcurrentMap (this crate)",
-            "dashmap",
-            "papaya",
-            "ConcurrentMap × RwLock<HashMap>",
-            CORES_BUSY_RUST,
-        ];
-        check_without_go(&table, &header, 2);
-    }
-
-    #[test]
-    fn flag_lists() {
+    fn go_arguments() {
         assert_eq!(list(&[1, 2, 4]), "1,2,4");
         assert_eq!(
             flags([("-a", "1".to_owned()), ("-b", "x".to_owned())]),

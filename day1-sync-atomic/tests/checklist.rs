@@ -8,7 +8,8 @@ use std::thread;
 
 use day1_sync_atomic::cache::Cache;
 use day1_sync_atomic::counter::CounterKind;
-use day1_sync_atomic::read_heavy::{ReadHeavyConfig, read_heavy_table, run_read_heavy};
+use day1_sync_atomic::measured::maps;
+use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
 use day1_sync_atomic::stack::s1_leaky::LeakyStack;
 use labkit::go::GoRows;
@@ -134,7 +135,8 @@ fn read_heavy_benchmark_runs_every_contender() {
             assert!(r.ops_per_second() > 0.0);
         }
     }
-    let table = read_heavy_table(&rows, &GoRows::default()).to_string();
+    let measured = maps(&cfg, &rows, &GoRows::default());
+    let table = measured.grid(measured.tables().next().expect("the maps' table"));
     let lines: Vec<Vec<&str>> = table
         .lines()
         .map(|line| line.trim_matches('|').split(" | ").map(str::trim).collect())

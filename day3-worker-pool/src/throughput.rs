@@ -596,7 +596,7 @@ mod tests {
             Duration::from_secs(120),
             || {
                 // The Go pool measured at 2 goroutines only; the Rust row is at 1 worker.
-                let go = GoRows::from_output("io\t2\t4\t1000000\t10000\n").expect("a Go row");
+                let go = GoRows::from_output(r#"{"series":"io","lang":"go","threads":2,"ops":4,"wall_ns":1000000,"cpu_ns":10000}"#).expect("a Go row");
                 let rows = [row(
                     Workload::Io(Duration::from_millis(1)),
                     Executor::Pool,

@@ -1,9 +1,11 @@
 //! `cargo xtask bench`: criterion benches plus each day's measured tables.
 //!
 //! A full run executes, for each day crate, `cargo bench -p <crate>` (criterion, its output under
-//! `<target>/criterion`) and `cargo run --release -p <crate> --example <day>-measure` (the day's
-//! Markdown tables on stdout; the example whose name ends in `measure`, from cargo metadata), then
-//! writes both into the day's journal block and into `<target>/bench-summary.md`.
+//! `<target>/criterion`) and `cargo run --release -p <crate> --example <day>-measure` (the example
+//! whose name ends in `measure`, from cargo metadata), which writes the day's measured rows to
+//! `<target>/bench/<crate>.jsonl` (the path in [`ROWS`]); the tables and charts are rendered from
+//! the rows, and written with criterion's medians to `journal/measured/<crate>.md` (the rows kept
+//! beside it) and `<target>/bench-summary.md`.
 //! `--smoke` runs every benchmark body once through criterion's test mode instead, in the debug
 //! build the tests already made: it proves the benches work and measures nothing.
 
@@ -12,7 +14,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
-use day_dates::today;
+use labkit::rows::{ROWS, Rows};
 use serde::Deserialize;
 
 use crate::cmd::{Cmd, cargo};
@@ -218,12 +220,10 @@ fn medians_table(medians: &[Median]) -> String {
     out
 }
 
-/// The charts of one day's tables, drawn into `journal/plots/` (the day's old charts removed
-/// first), as Markdown image lines for the journal block.
-fn charts(ws: &ws::Workspace, c: &str, tables: &str) -> Result<String> {
-    let dir = ws.root.join("journal/plots");
-    let drawn = plot::draw(c, tables, &dir)?;
-    if let Ok(entries) = fs::read_dir(&dir) {
+/// The charts drawn, as Markdown image lines for the measured page: the day's old charts in
+/// `plots` are removed first, unless drawn again.
+fn charts(c: &str, plots: &Path, drawn: &plot::Drawn) -> Result<String> {
+    if let Ok(entries) = fs::read_dir(plots) {
         for e in entries.flatten() {
             let path = e.path();
             let ours = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
@@ -248,19 +248,49 @@ fn charts(ws: &ws::Workspace, c: &str, tables: &str) -> Result<String> {
             "bench {c}: drew journal/plots/{name} ({})",
             ch.series.join(", ")
         );
-        lines.push_str(&format!("![{}](plots/{name})\n\n", ch.title));
+        lines.push_str(&format!("![{}](../plots/{name})\n\n", ch.title));
     }
     Ok(lines)
 }
 
-/// Where criterion's HTML report is, as the journal page can link it (relative when the target
-/// directory is inside the workspace).
+/// Where criterion's HTML report is, as the measured page (`journal/measured/`) can link it
+/// (relative when the target directory is inside the workspace).
 fn criterion_report(ws: &ws::Workspace, criterion: &Path) -> String {
     let report = criterion.join("report/index.html");
     match report.strip_prefix(&ws.root) {
-        Ok(inside) => format!("[criterion's HTML report](../{})", inside.display()),
+        Ok(inside) => format!("[criterion's HTML report](../../{})", inside.display()),
         Err(_) => format!("criterion's HTML report: `{}`", report.display()),
     }
+}
+
+/// The day's measure example, run in release with [`ROWS`] set: its tables as Markdown and its
+/// charts, from the rows it wrote (kept as `journal/measured/<day>.jsonl`), or from its Markdown
+/// output where it prints tables instead.
+fn measure(ws: &ws::Workspace, package: &ws::Package) -> Result<(String, plot::Drawn)> {
+    let c = package.name.as_str();
+    let example = package
+        .examples
+        .iter()
+        .find(|e| e.ends_with("measure"))
+        .with_context(|| format!("bench {c}: no example named `…measure` (examples/measure.rs)"))?;
+    let rows_file = ws.target_subdir("bench").join(format!("{c}.jsonl"));
+    if rows_file.exists() {
+        fs::remove_file(&rows_file).with_context(|| format!("removing {}", rows_file.display()))?;
+    }
+    let stdout = cargo()
+        .env(ROWS, &rows_file)
+        .args(["run", "--release", "--quiet", "-p", c, "--example", example])
+        .read(&format!("bench {c}: example {example}"))?;
+    let plots = ws.root.join("journal/plots");
+    if !rows_file.exists() {
+        let drawn = plot::draw_markdown(c, &stdout, &plots)?;
+        return Ok((stdout, drawn));
+    }
+    let rows = Rows::read(&rows_file).map_err(|e| anyhow::anyhow!("bench {c}: {e}"))?;
+    let kept = journal::measured_dir()?.join(format!("{c}.jsonl"));
+    fs::copy(&rows_file, &kept)
+        .with_context(|| format!("copying the rows to {}", kept.display()))?;
+    Ok((rows.markdown(), plot::draw(c, &rows, &plots)?))
 }
 
 /// The full run: criterion and the measure example for each crate, into the journal.
@@ -274,14 +304,16 @@ fn full(krate: Option<&str>) -> Result<()> {
         .read("bench: rustc version")?
         .trim()
         .to_string();
+    let today = Cmd::new("date")
+        .args(["-u", "+%F"])
+        .read("bench: today's date")?
+        .trim()
+        .to_string();
     let go = go::version()?.map_or_else(
         || format!("no Go ({}: the Go rows are SKIPPED)", GoError::Missing),
         |v| v.trim_start_matches("go version ").to_owned(),
     );
-    let mut summary = format!(
-        "# Bench summary — {}\n\n{cores} vCPUs, {rustc}, {go}.\n",
-        today()
-    );
+    let mut summary = format!("# Bench summary — {today}\n\n{cores} vCPUs, {rustc}, {go}.\n");
     for package in crates {
         let c = package.name.as_str();
         println!("\n━━━━ bench: {c} ━━━━");
@@ -291,74 +323,27 @@ fn full(krate: Option<&str>) -> Result<()> {
             .args(["bench", "-p", c])
             .run(&format!("bench {c}: criterion"))?;
         let medians = criterion_medians(&criterion, started);
-        let example = package
-            .examples
-            .iter()
-            .find(|e| e.ends_with("measure"))
-            .with_context(|| {
-                format!("bench {c}: no example named `…measure` (examples/measure.rs)")
-            })?;
-        let tables = cargo()
-            .args(["run", "--release", "--quiet", "-p", c, "--example", example])
-            .read(&format!("bench {c}: example {example}"))?;
-        let charts = charts(ws, c, &tables)?;
+        let (tables, drawn) = measure(ws, package)?;
+        let charts = charts(c, &ws.root.join("journal/plots"), &drawn)?;
         let block = format!(
-            "Measured on {} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}, {go}. \"Cores busy\" is \
+            "Measured on {today} with `cargo xtask bench {c}`: {cores} vCPUs, {rustc}, {go}. \"Cores busy\" is \
              process CPU time / wall time.\n\n{}\n\n{charts}Criterion medians (`cargo bench -p {c}`; {}). Where they differ from the \
              tables above, the tables are the figures to quote: criterion times many short batches \
              of one operation on warm caches and reports their median, while a table times whole \
              runs (threads started, warmed up inside each thread, joined) with cores busy beside \
              each, the way the days' programs run.\n\n{}",
-            today(),
             tables.trim(),
             criterion_report(ws, &criterion),
             medians_table(&medians)
         );
-        journal::write_measured(c, &block)?;
-        println!("bench {c}: journal/{c}.md updated");
+        let page = journal::write_measured(c, &block)?;
+        println!("bench {c}: {page} written");
         summary.push_str(&format!("\n## {c}\n\n{block}\n"));
     }
     let path = ws.target_subdir("bench-summary.md");
     fs::write(&path, summary).with_context(|| format!("writing {}", path.display()))?;
     println!("\nbench: wrote {}", path.display());
     Ok(())
-}
-
-/// Today's date, computed from the system clock (UTC), for the measured blocks.
-mod day_dates {
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    /// `YYYY-MM-DD` (UTC).
-    pub(crate) fn today() -> String {
-        let days = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 86_400);
-        let (y, m, d) = civil_from_days(i64::try_from(days).unwrap_or(0));
-        format!("{y:04}-{m:02}-{d:02}")
-    }
-
-    /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month, day).
-    fn civil_from_days(z: i64) -> (i64, u32, u32) {
-        let z = z + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-        let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-        (yoe + era * 400 + i64::from(m <= 2), m, d)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn known_dates() {
-            assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-            assert_eq!(super::civil_from_days(20_419), (2025, 11, 27));
-            assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! `cargo xtask journal`: checks the journal pages and shows, per prompt, whether the learner has
-//! written their answer; also refreshes the pages' "Measured on this machine" blocks for `bench`.
+//! written their answer; also writes the measured pages (`journal/measured/<day>.md`) for `bench`.
 //!
 //! A prompt section looks like this:
 //!
@@ -24,8 +24,8 @@
 //! holds when the worked answer is there (or the learner's own answer is long enough), and the
 //! learner's own status is shown, not judged.
 //!
-//! A learner's text is never touched: only the lines strictly between [`BEGIN`] and [`END`] are
-//! rewritten, and only by `cargo xtask bench`.
+//! A learner's page is never touched: `cargo xtask bench` writes the day's figures to its own page,
+//! `journal/measured/<day>.md`, which the day's page links ([`measured_link`]).
 
 use std::fs;
 use std::path::PathBuf;
@@ -36,10 +36,10 @@ use crate::step::{Done, Step};
 use crate::week::{self, Proof};
 use crate::ws;
 
-/// The marker line that opens a page's measured block.
-pub(crate) const BEGIN: &str = "<!-- measured:begin -->";
-/// The marker line that closes it.
-pub(crate) const END: &str = "<!-- measured:end -->";
+/// The link to the day's measured page that each day's page carries.
+fn measured_link(page: &str) -> String {
+    format!("(measured/{page}.md)")
+}
 
 /// The line that opens a prompt's guide-question list.
 const GUIDE: &str = "*Questions to guide you:*";
@@ -293,7 +293,7 @@ fn checklist_problems(page: &str, text: &str, days: &[week::Day]) -> Vec<String>
 }
 
 /// The `journal` step: every day of the workspace has its page, each page's checklist matches the
-/// registry (`checklist.md`), every answer the checklist names is there, and the measured markers are intact;
+/// registry (`checklist.md`), every answer the checklist names is there, and each links its measured page;
 /// then each prompt's status (the learner's own text), which never fails the step.
 pub(crate) fn run() -> Step {
     let ws = ws::current()?;
@@ -317,12 +317,16 @@ pub(crate) fn run() -> Step {
                 continue;
             }
         };
-        let (b, e) = (text.matches(BEGIN).count(), text.matches(END).count());
-        match (text.find(BEGIN), text.find(END)) {
-            (Some(i), Some(j)) if b == 1 && e == 1 && i < j => {}
-            _ => problems.push(format!(
-                "journal/{page}.md: needs exactly one `{BEGIN}` followed by one `{END}` (found {b} and {e})"
-            )),
+        if !text.contains(&measured_link(page)) {
+            problems.push(format!(
+                "journal/{page}.md: no link to its measured page `{}`",
+                measured_link(page)
+            ));
+        }
+        if !page_path(&format!("measured/{page}"))?.is_file() {
+            problems.push(format!(
+                "journal/measured/{page}.md is missing (`cargo xtask bench {page}` writes it)"
+            ));
         }
         problems.extend(checklist_problems(page, &text, &days));
     }
@@ -364,24 +368,30 @@ pub(crate) fn run() -> Step {
         bail!("journal: {} problem(s)", problems.len());
     }
     println!(
-        "journal: {} day pages, their checklists, answers and measured blocks in order",
+        "journal: {} day pages, their checklists, answers and measured pages in order",
         ws.days().count()
     );
     Ok(Done::Ok)
 }
 
-/// Replaces the measured block of `journal/<page>.md` with `content`.
-pub(crate) fn write_measured(page: &str, content: &str) -> Result<()> {
-    let text = read(page)?;
-    let (Some(i), Some(j)) = (text.find(BEGIN), text.find(END)) else {
-        bail!("journal/{page}.md: the `{BEGIN}` / `{END}` markers are missing");
-    };
-    if j < i {
-        bail!("journal/{page}.md: `{END}` comes before `{BEGIN}`");
-    }
-    let updated = format!("{}{BEGIN}\n{}\n{}", &text[..i], content.trim(), &text[j..]);
-    let path = page_path(page)?;
-    fs::write(&path, updated).with_context(|| format!("writing {}", path.display()))
+/// `journal/measured/`, created if needed.
+pub(crate) fn measured_dir() -> Result<PathBuf> {
+    let dir = ws::current()?.root.join("journal/measured");
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes `journal/measured/<page>.md`: a title, what wrote it, and `content`; returns its path
+/// from the workspace root.
+pub(crate) fn write_measured(page: &str, content: &str) -> Result<String> {
+    let path = measured_dir()?.join(format!("{page}.md"));
+    let text = format!(
+        "# {page}: measured on this machine\n\n<!-- Written by `cargo xtask bench {page}`, which \
+         rewrites this page: notes belong in ../{page}.md. -->\n\n{}\n",
+        content.trim()
+    );
+    fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(format!("journal/measured/{page}.md"))
 }
 
 #[cfg(test)]

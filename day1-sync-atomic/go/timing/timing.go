@@ -1,14 +1,16 @@
 // Package timing measures the course's Go programs the way the Rust tables are measured: wall time
 // and process CPU time ("cores busy" = CPU / wall), warm-up inside each goroutine before the clock
-// starts, the median of several runs, and one tab-separated row per case on standard output:
+// starts, the median of several runs, and one row per case on standard output, a JSON object per
+// line in the schema of the Rust rows (labkit::rows::Row):
 //
-//	case	threads	ops	wall_ns	cpu_ns
+//	{"series":"sync.Map/1000","lang":"go","threads":2,"ops":4000000,"wall_ns":…,"cpu_ns":…}
 //
-// (read by day1_sync_atomic::measure::go::parse). Later days import it through a replace
-// directive, as their Rust crates build on day 1's measure module.
+// Later days import it through a replace directive, as their Rust crates build on day 1's measure
+// module.
 package timing
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -86,9 +88,29 @@ func MedianOf(runs int, run func() Sample) Sample {
 	return Median(samples)
 }
 
+// row is one measured case as the Rust side reads it (labkit::rows::Row): the
+// series, its language, and the raw measurement; the Rust measure example places it in a table.
+type row struct {
+	Series  string `json:"series"`
+	Lang    string `json:"lang"`
+	Threads int    `json:"threads"`
+	Ops     int64  `json:"ops"`
+	WallNs  int64  `json:"wall_ns"`
+	CPUNs   int64  `json:"cpu_ns"`
+}
+
+// rowLine is the JSON line of one measured case.
+func rowLine(name string, threads int, ops int64, s Sample) string {
+	line, err := json.Marshal(row{name, "go", threads, ops, s.Wall.Nanoseconds(), s.CPU.Nanoseconds()})
+	if err != nil {
+		panic(err) // a struct of strings and integers always marshals
+	}
+	return string(line)
+}
+
 // Row prints one measured case: ops operations on threads goroutines took s.
 func Row(name string, threads int, ops int64, s Sample) {
-	fmt.Printf("%s\t%d\t%d\t%d\t%d\n", name, threads, ops, s.Wall.Nanoseconds(), s.CPU.Nanoseconds())
+	fmt.Println(rowLine(name, threads, ops, s))
 }
 
 // Progress writes a line of progress to standard error (standard output holds only rows).
@@ -96,7 +118,7 @@ func Progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
 
-// Spin is the workspace's CPU-bound job, day1_sync_atomic::measure::spin: rounds steps of the
+// Spin is the workspace's CPU-bound job, labkit::spin: rounds steps of the
 // SplitMix64 mixer from seed, each depending on the last, so none can be skipped. The constants
 // are the Rust side's, so Go and Rust rows do identical work (unsigned arithmetic wraps in Go, as
 // wrapping_* does in Rust).

@@ -1,12 +1,13 @@
 package timing
 
 import (
+	"encoding/json"
 	"flag"
 	"testing"
 	"time"
 )
 
-// The Rust side's spin gives these values (day1_sync_atomic::measure::spin): the Go rows spin
+// The Rust side's spin gives these values (labkit::spin): the Go rows spin
 // through exactly the same work.
 func TestSpinMatchesTheRustSpin(t *testing.T) {
 	for _, c := range []struct{ seed, rounds, want uint64 }{
@@ -46,5 +47,24 @@ func TestMedianIsTheMiddleWallTime(t *testing.T) {
 	at := func(ms int) Sample { return Sample{Wall: time.Duration(ms)} }
 	if got := Median([]Sample{at(5), at(1), at(3)}); got.Wall != time.Duration(3) {
 		t.Errorf("median %v", got.Wall)
+	}
+}
+
+// A row is one JSON object with the Rust row's field names (labkit::rows::Row).
+func TestRowIsOneJSONObjectInTheRustSchema(t *testing.T) {
+	line := rowLine("fan-out: <-ctx.Done()", 2, 10, Sample{Wall: 500, CPU: 750})
+	var got map[string]any
+	if err := json.Unmarshal([]byte(line), &got); err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	want := map[string]any{"series": "fan-out: <-ctx.Done()", "lang": "go", "threads": 2.0,
+		"ops": 10.0, "wall_ns": 500.0, "cpu_ns": 750.0}
+	if len(got) != len(want) {
+		t.Errorf("%q: fields %v", line, got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%q: %s = %v, want %v", line, k, got[k], v)
+		}
 	}
 }

@@ -4,16 +4,15 @@
 //! stays nearly empty and every operation contends on the same word (`head`, or the lock).
 //!
 //! Go's Treiber stack on `atomic.Pointer[node]` (`go/bench`, where the garbage collector does the
-//! epochs' job) runs the same rounds in the measure example; [`stack_table`] shows it beside
-//! these.
+//! epochs' job) runs the same rounds in the measure example; [`measured::stacks`](crate::measured::stacks)
+//! puts it beside these.
 
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use crate::read_heavy::{CORES_BUSY_GO, CORES_BUSY_RUST, Line, flags, list};
+use crate::read_heavy::{flags, list};
 use crate::stack::Stack;
-use labkit::go::GoRows;
-use labkit::{Sample, Table, least_busy_cell, median, parallel, rate_cell, ratio_cell, si};
+use labkit::{Sample, median, parallel};
 
 /// The contenders of the stack benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,94 +183,3 @@ pub fn run_stacks(cfg: &StackConfig) -> Vec<StackRow> {
 
 /// The Go stack of `go/bench`: (the case it prints, the column heading).
 pub const GO_STACK: (&str, &str) = ("Treiber (atomic.Pointer)", "Go Treiber (atomic.Pointer)");
-
-/// The stack table, pivoted: one row per thread count, one column of push+pop rounds/s per stack
-/// (every [`StackKind`] of `rows`, then [`GO_STACK`] from `go`), then the ratios
-/// `Treiber × std Mutex<Vec>` and `Treiber × Go Treiber` (the left stack's rate over the right
-/// one's: higher is better for the left), and the least busy Rust stack's and the Go stack's
-/// cores busy. Without Go installed the Go cells read `SKIPPED`; with no Go asked for
-/// (`GoRows::default()`, the tour) the Go columns are left out.
-///
-/// # Panics
-/// Panics if Go ran but printed no row, or a row of another size, for one of the cells (it was not
-/// run with [`StackConfig::go_args`] of the configuration that made `rows`).
-pub fn stack_table(rows: &[StackRow], go: &GoRows) -> Table {
-    let header = Line::new(go)
-        .rust(["threads"])
-        .rust(StackKind::ALL.map(StackKind::name))
-        .go([GO_STACK.1])
-        .rust(["Treiber × std Mutex<Vec>"])
-        .go(["Treiber × Go Treiber"])
-        .rust([CORES_BUSY_RUST])
-        .go([CORES_BUSY_GO]);
-    let mut table = Table::new(header);
-    for cell in rows.chunk_by(|a, b| a.threads == b.threads) {
-        let (threads, rounds) = (cell[0].threads, cell[0].rounds);
-        let rate = |kind: StackKind| {
-            cell.iter()
-                .find(|r| r.kind == kind)
-                .map(|r| r.median.per_second(rounds))
-        };
-        let treiber_go = go.sample(GO_STACK.0, threads, rounds);
-        let go_rate = treiber_go.map(|s| s.per_second(rounds));
-        table.row(
-            Line::new(go)
-                .rust([threads.to_string()])
-                .rust(cell.iter().map(|r| si(r.median.per_second(rounds))))
-                .go([rate_cell(go_rate)])
-                .rust([ratio_cell(
-                    rate(StackKind::Treiber),
-                    rate(StackKind::StdMutexVec),
-                    2,
-                )])
-                .go([ratio_cell(rate(StackKind::Treiber), go_rate, 2)])
-                .rust([least_busy_cell(cell.iter().map(|r| &r.median), threads)])
-                .go([least_busy_cell(&treiber_go, threads)]),
-        );
-    }
-    table
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::read_heavy::tests::{check_beside_go, check_without_go};
-
-    /// A small configuration: 1 and 2 threads, one short run.
-    fn small() -> StackConfig {
-        StackConfig {
-            threads: vec![1, 2],
-            ops: 2_000,
-            runs: 1,
-        }
-    }
-
-    /// The Go program runs the configuration's rounds and its rows land in the pivoted table (or
-    /// read `SKIPPED` where Go is not installed).
-    #[test]
-    fn go_rows_fill_the_pivoted_table() {
-        let cfg = small();
-        let rows = run_stacks(&cfg);
-        assert_eq!(rows.len(), 2 * StackKind::ALL.len());
-        let go = GoRows::bench(env!("CARGO_MANIFEST_DIR"), cfg.go_args());
-        let table = stack_table(&rows, &go);
-        let columns = [GO_STACK.1, "Treiber × Go Treiber", CORES_BUSY_GO];
-        check_beside_go(&table, &go, &columns, 2);
-    }
-
-    /// With no Go asked for (the tour), the same table has the Rust columns alone.
-    #[test]
-    fn without_go_the_table_has_the_rust_columns_alone() {
-        let rows = run_stacks(&small());
-        let table = stack_table(&rows, &GoRows::default());
-        let header = [
-            "threads",
-            "std Mutex<Vec>",
-            "parking_lot Mutex<Vec>",
-            "Treiber (crossbeam-epoch)",
-            "Treiber × std Mutex<Vec>",
-            CORES_BUSY_RUST,
-        ];
-        check_without_go(&table, &header, 2);
-    }
-}

@@ -4,15 +4,16 @@
 //! the day's measured experiment as the course has a learner write it in Go, and `go/small` the
 //! Go-by-Example-sized version read first (its Rust twin is `go/small/main.rs`). The day's measure
 //! example runs `go run ./bench` with the same parameters as its Rust rows and reads its standard
-//! output, one line per measured case, tab-separated:
+//! output, one [`Row`](crate::rows::Row) per line as JSON — the median run (by wall time) of `ops`
+//! operations on `threads` goroutines, and the process CPU time used meanwhile, so Go rows have a
+//! *cores busy* figure too:
 //!
 //! ```text
-//! case    threads    ops    wall_ns    cpu_ns
+//! {"series":"sync.Map/1000","lang":"go","threads":2,"ops":4000000,"wall_ns":61000000,"cpu_ns":120000000}
 //! ```
 //!
-//! — the median run (by wall time) of `ops` operations on `threads` goroutines, and the process CPU
-//! time used meanwhile, so Go rows have a *cores busy* figure too. Lines starting with `#` are
-//! comments. `day1-sync-atomic/go/timing` writes the lines; [`parse`] reads them.
+//! Lines starting with `#` are comments. `day1-sync-atomic/go/timing` writes the lines; [`parse`]
+//! reads them.
 //!
 //! Without `go` on `PATH` the rows are skipped, never faked: [`GoRows::skipped`] says why and how
 //! to install it.
@@ -21,9 +22,9 @@ use std::fmt;
 use std::io::ErrorKind;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::measure::Sample;
+use crate::rows::{Lang, Line, Rows};
 
 /// The text of a Go cell whose row was skipped because Go is missing.
 pub const SKIPPED: &str = "SKIPPED";
@@ -68,43 +69,27 @@ impl std::error::Error for GoError {}
 ///
 /// ```
 /// use labkit::go::parse;
-/// let rows = parse("# comment\nsync.Map\t2\t1000\t500000\t750000\n").unwrap();
+/// let line = r#"{"series":"sync.Map","lang":"go","threads":2,"ops":1000,"wall_ns":500000,"cpu_ns":750000}"#;
+/// let rows = parse(&format!("# comment\n{line}\n")).unwrap();
 /// assert_eq!((rows[0].case.as_str(), rows[0].threads, rows[0].ops), ("sync.Map", 2, 1000));
 /// assert_eq!(rows[0].sample.cores_busy(), 1.5);
 /// assert!(parse("sync.Map\t2\t1000\n").unwrap_err().contains("line 1"));
 /// ```
 ///
 /// # Errors
-/// Names the first line that is not `case threads ops wall_ns cpu_ns` with numbers where numbers
-/// belong.
+/// Names the first line that is not a row, or is a row of another language than Go's.
 pub fn parse(stdout: &str) -> Result<Vec<GoRow>, String> {
-    let row = |line: &str| -> Option<GoRow> {
-        let mut cells = line.split('\t');
-        let case = cells.next().filter(|c| !c.is_empty())?.to_owned();
-        let mut number = || cells.next()?.trim().parse::<u64>().ok();
-        let (threads, ops, wall, cpu) = (number()?, number()?, number()?, number()?);
-        cells.next().is_none().then_some(())?;
-        Some(GoRow {
-            case,
-            threads: usize::try_from(threads).ok()?,
-            ops,
-            sample: Sample {
-                wall: Duration::from_nanos(wall),
-                cpu: Duration::from_nanos(cpu),
-            },
-        })
-    };
-    stdout
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
-        .map(|(i, line)| {
-            row(line).ok_or_else(|| {
-                format!(
-                    "line {}: {line:?} is not `case<TAB>threads<TAB>ops<TAB>wall_ns<TAB>cpu_ns`",
-                    i + 1
-                )
-            })
+    let rows = Rows::parse(stdout)?;
+    rows.lines()
+        .iter()
+        .map(|line| match line {
+            Line::Row(r) if r.lang == Lang::Go => Ok(GoRow {
+                case: r.series.clone(),
+                threads: r.threads,
+                ops: r.ops,
+                sample: r.sample(),
+            }),
+            other => Err(format!("{other:?} is not a Go row")),
         })
         .collect()
 }
@@ -284,13 +269,24 @@ impl GoRows {
 mod tests {
     use super::*;
 
+    /// A Go row as `go/timing` prints it.
+    fn line(case: &str, threads: usize, ops: u64, wall_ns: u64, cpu_ns: u64) -> String {
+        format!(
+            r#"{{"series":"{case}","lang":"go","threads":{threads},"ops":{ops},"wall_ns":{wall_ns},"cpu_ns":{cpu_ns}}}"#
+        )
+    }
+
     #[test]
-    fn rows_need_five_cells_with_numbers() {
-        assert!(parse("a\t1\t2\t3\n").is_err());
-        assert!(parse("a\t1\t2\t3\t4\t5\n").is_err());
-        assert!(parse("a\tone\t2\t3\t4\n").is_err());
-        assert!(parse("\t1\t2\t3\t4\n").is_err());
-        let rows = parse("\n# header\na b\t4\t10\t2000\t1000\n").expect("one row");
+    fn rows_are_go_rows_with_every_measurement() {
+        assert!(
+            parse("a\t1\t2\t3\t4\n").is_err(),
+            "the old tab-separated line"
+        );
+        assert!(parse(&line("a", 1, 2, 3, 4).replace(",\"cpu_ns\":4", "")).is_err());
+        assert!(parse(&line("a", 1, 2, 3, 4).replace("\"go\"", "\"rust\"")).is_err());
+        assert!(parse(&line("a", 1, 2, 3, 4).replace(":1,", ":\"one\",")).is_err());
+        let rows =
+            parse(&format!("\n# header\n{}\n", line("a b", 4, 10, 2000, 1000))).expect("one row");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].case, "a b");
         assert_eq!(rows[0].sample.per_second(rows[0].ops), 5e6);
@@ -298,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_go_cell_is_its_row_none_when_skipped_and_a_missing_row_panics() {
-        let ran = GoRows::from_output("a\t2\t10\t100\t100\n").expect("a row");
+        let ran = GoRows::from_output(&line("a", 2, 10, 100, 100)).expect("a row");
         assert!(ran.asked());
         assert_eq!(ran.expect("a", 2).map(|r| r.ops), Some(10));
         assert_eq!(ran.sample("a", 2, 10).map(|s| s.wall.as_nanos()), Some(100));

@@ -20,6 +20,8 @@
 //! - [`table`]: [`Table`] (Markdown) and its cells: [`si`], [`rate_cell`], [`ratio_cell`],
 //!   [`cores_busy_cell`], [`least_busy_cell`].
 //! - [`go`]: the Go programs' row protocol and their runner, [`go::GoRows`].
+//! - [`rows`]: measurements as typed rows (JSON lines, one schema with the Go programs' output),
+//!   and the Markdown tables rendered from them.
 //! - [`watchdog`]: [`within`], with the bound `cargo xtask lab check` uses ([`LAB_PATIENCE`]).
 //! - [`drop_payload`] (module [`mod@panic`]): a caught panic's payload, dropped without unwinding.
 //! - `day_binary` (feature `cli`, for tests): the command line every day binary keeps.
@@ -28,8 +30,9 @@
 //!
 //! # Features
 //!
-//! Without features the crate needs only `cpu-time`, so `xtask` stays light. `cli` adds
-//! `day_binary`, which runs a day's binary through `assert_cmd`; `profile` adds pprof.
+//! Without features the crate needs only `cpu-time`, `serde` and `serde_json` (which `xtask` uses
+//! anyway), so `xtask` stays light. `cli` adds `day_binary`, which runs a day's binary through
+//! `assert_cmd`; `profile` adds pprof.
 
 #[cfg(feature = "cli")]
 pub mod day_binary;
@@ -38,6 +41,7 @@ pub mod measure;
 pub mod panic;
 #[cfg(feature = "profile")]
 pub mod profile;
+pub mod rows;
 pub mod table;
 pub mod watchdog;
 
