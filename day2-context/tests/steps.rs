@@ -583,18 +583,15 @@ mod invariants {
         bounded(PATIENCE * 2, || {
             let (ctx, cancel) = C::with_cancel(&C::background());
             let (jobs, work) = crossbeam_channel::bounded::<u64>(0);
-            let worker = {
-                let ctx = ctx.clone();
-                thread::spawn(move || {
-                    let mut sum = 0;
-                    loop {
-                        crossbeam_channel::select! {
-                            recv(ctx.done()) -> _ => return (sum, ctx.err()),
-                            recv(work) -> job => sum += job.expect("the sender outlives the worker"),
-                        }
+            let worker = thread::spawn(move || {
+                let mut sum = 0;
+                loop {
+                    crossbeam_channel::select! {
+                        recv(ctx.done()) -> _ => return (sum, ctx.err()),
+                        recv(work) -> job => sum += job.expect("the sender outlives the worker"),
                     }
-                })
-            };
+                }
+            });
             for job in 1..=10 {
                 jobs.send(job).expect("the worker is running");
             }
