@@ -155,10 +155,8 @@ impl Scope {
             child.cancel(err, false);
         }
         drop(state);
-        if remove_from_parent {
-            if let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
-                lock(&parent.state).children.remove(&self.key());
-            }
+        if remove_from_parent && let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
+            lock(&parent.state).children.remove(&self.key());
         }
         // lab:end day2/cancel-propagation
     }
@@ -263,10 +261,10 @@ impl Context {
         // lab:begin day2/value-lookup
         let mut link = Some(self);
         while let Some(ctx) = link {
-            if let Some((key, value)) = &ctx.0.value {
-                if *key == TypeId::of::<K>() {
-                    return value.downcast_ref();
-                }
+            if let Some((key, value)) = &ctx.0.value
+                && *key == TypeId::of::<K>()
+            {
+                return value.downcast_ref();
             }
             link = ctx.0.parent.as_ref();
         }
