@@ -56,6 +56,8 @@ pub(crate) enum Kind {
     LostUpdate,
     /// A check and the act it guards in separate critical sections: two winners.
     CheckThenAct,
+    /// A value read once and used after it changed (a CAS retried with a stale expected value).
+    StaleValue,
     /// ABA, or memory freed while another thread may still read it.
     AbaOrReclaim,
     /// A count, bound or tie-break off by one.
@@ -81,6 +83,7 @@ impl fmt::Display for Kind {
             Kind::Ordering => "ordering",
             Kind::LostUpdate => "lost-update",
             Kind::CheckThenAct => "check-then-act",
+            Kind::StaleValue => "stale-value",
             Kind::AbaOrReclaim => "aba-or-reclaim",
             Kind::OffByOneOrTies => "off-by-one-or-ties",
             Kind::Leak => "leak",
