@@ -135,7 +135,12 @@ pub(crate) fn parse(day: &Day, file: &str, text: &str) -> Result<Vec<Entry>> {
     let raw: RawCorpus = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| format!(":{}", text[..s.start.min(text.len())].matches('\n').count() + 1))
+            .map(|s| {
+                format!(
+                    ":{}",
+                    text[..s.start.min(text.len())].matches('\n').count() + 1
+                )
+            })
             .unwrap_or_default();
         anyhow::anyhow!("{file}{line}: {}", e.message())
     })?;
@@ -156,7 +161,11 @@ pub(crate) fn parse(day: &Day, file: &str, text: &str) -> Result<Vec<Entry>> {
             .iter()
             .any(|o| o.exercise == e.exercise && o.name == e.name)
         {
-            bail!("{file}: two entries of {} are named {:?}", e.exercise, e.name);
+            bail!(
+                "{file}: two entries of {} are named {:?}",
+                e.exercise,
+                e.name
+            );
         }
         entries.push(Entry {
             exercise: e.exercise,
@@ -189,9 +198,8 @@ pub(super) fn switch(reference: &str, variants: &[(String, String)]) -> String {
         }
         b
     };
-    let mut out = format!(
-        "match ::std::env::var_os({SWITCH:?}).as_ref().and_then(|v| v.to_str()) {{\n"
-    );
+    let mut out =
+        format!("match ::std::env::var_os({SWITCH:?}).as_ref().and_then(|v| v.to_str()) {{\n");
     for (key, body) in variants {
         out.push_str(&format!("Some({key:?}) => {{\n{}}}\n", block(body)));
     }
@@ -281,11 +289,17 @@ pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
     let real_ws = ws::current()?;
     let real = Lab::open(real_ws)?;
     let days: Vec<&Day> = match day {
-        Some(d) => vec![real.day(d).with_context(|| format!("{d:?} is not a lab day"))?],
+        Some(d) => vec![
+            real.day(d)
+                .with_context(|| format!("{d:?} is not a lab day"))?,
+        ],
         None => real.days.iter().collect(),
     };
     let scratch = real_ws.target_subdir("lab/corpus");
-    println!("lab prove --mutants: copying the workspace to {}", scratch.display());
+    println!(
+        "lab prove --mutants: copying the workspace to {}",
+        scratch.display()
+    );
     sync(&real_ws.root, &scratch, &real_ws.target_dir, "corpus")?;
     let copy_ws = ws::Workspace::load(&scratch)?;
     let copy = Lab::open(&copy_ws)?;
@@ -303,7 +317,9 @@ pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
         per_day.push((&day.krate, load(&real.root, day)?));
     }
     for (day, entries) in &per_day {
-        let day = copy.day(day).context("the copy has the working tree's days")?;
+        let day = copy
+            .day(day)
+            .context("the copy has the working tree's days")?;
         if entries.is_empty() {
             println!("\n{}: no {FILE}", day.krate);
             continue;
@@ -335,7 +351,10 @@ pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
                 .iter()
                 .find(|e| e.id == entry.exercise)
                 .context("parse checked the exercise")?;
-            println!("\nlab prove --mutants: {} {:?} ({})", ex.id, entry.name, entry.kind);
+            println!(
+                "\nlab prove --mutants: {} {:?} ({})",
+                ex.id, entry.name, entry.kind
+            );
             let t = Instant::now();
             let outcomes: Vec<Outcome> = (1..=runs)
                 .map(|i| {
@@ -373,7 +392,11 @@ pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
     print_counts(&per_day);
     let bad: Vec<&Row<'_>> = rows.iter().filter(|r| !r.holds()).collect();
     for r in &bad {
-        let expected = if r.entry.kind == Kind::Alternate { "✓" } else { "✗" };
+        let expected = if r.entry.kind == Kind::Alternate {
+            "✓"
+        } else {
+            "✗"
+        };
         println!(
             "  not proved: {} {:?} ({}) should be {expected} in every run\n    why: {}",
             r.entry.exercise, r.entry.name, r.entry.kind, r.entry.why
@@ -409,7 +432,11 @@ fn print_table(rows: &[Row<'_>], runs: usize) {
             r.entry.name,
             r.entry.kind,
             marks.join(" "),
-            if caught.is_empty() { "—".to_string() } else { caught.join(", ") },
+            if caught.is_empty() {
+                "—".to_string()
+            } else {
+                caught.join(", ")
+            },
             r.seconds
         );
     }
@@ -431,7 +458,11 @@ fn print_counts(per_day: &[(&str, Vec<Entry>)]) {
             .iter()
             .map(|d| counts.get(d).copied().unwrap_or(0).to_string())
             .collect();
-        println!("| {kind} | {} | {} |", cells.join(" | "), counts.values().sum::<usize>());
+        println!(
+            "| {kind} | {} | {} |",
+            cells.join(" | "),
+            counts.values().sum::<usize>()
+        );
     }
 }
 
@@ -441,7 +472,10 @@ mod tests {
 
     #[test]
     fn the_switch_runs_the_reference_unless_a_variant_is_picked() {
-        let s = switch("    x + 1\n", &[("corpus:d/f#0".into(), "    x + 2".into())]);
+        let s = switch(
+            "    x + 1\n",
+            &[("corpus:d/f#0".into(), "    x + 2".into())],
+        );
         assert_eq!(
             s,
             "match ::std::env::var_os(\"LAB_MISTAKE\").as_ref().and_then(|v| v.to_str()) {\n\
@@ -458,7 +492,12 @@ mod tests {
                 let ex = day.exercises.iter().find(|x| x.id == e.exercise).unwrap();
                 let reference = lab.reference(ex).unwrap();
                 ex.with_edits(&reference, &e.name, &e.edits).unwrap();
-                assert!(!e.why.trim().is_empty(), "{}: {:?} has no why", e.exercise, e.name);
+                assert!(
+                    !e.why.trim().is_empty(),
+                    "{}: {:?} has no why",
+                    e.exercise,
+                    e.name
+                );
             }
         }
     }
@@ -486,11 +525,23 @@ mod tests {
                 "[[entry]]\nexercise = \"{exercise}\"\nname = \"n\"\nkind = \"{kind}\"\nwhy = \"w\"\nedits = [{{ from = \"1\", to = \"2\" }}]\n"
             )
         };
-        assert_eq!(parse(&day, "c.toml", &entry("day1/f", "ordering")).unwrap().len(), 1);
-        let err = parse(&day, "c.toml", &entry("day1/f", "typo")).unwrap_err().to_string();
+        assert_eq!(
+            parse(&day, "c.toml", &entry("day1/f", "ordering"))
+                .unwrap()
+                .len(),
+            1
+        );
+        let err = parse(&day, "c.toml", &entry("day1/f", "typo"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("c.toml:4: unknown variant `typo`"), "{err}");
-        let err = parse(&day, "c.toml", &entry("day1/g", "ordering")).unwrap_err().to_string();
-        assert_eq!(err, "c.toml: entry \"n\": day1/g is not an exercise of day1-x");
+        let err = parse(&day, "c.toml", &entry("day1/g", "ordering"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "c.toml: entry \"n\": day1/g is not an exercise of day1-x"
+        );
         let twice = format!("{}{}", entry("day1/f", "leak"), entry("day1/f", "leak"));
         assert!(parse(&day, "c.toml", &twice).is_err());
     }
