@@ -92,14 +92,25 @@ fn conserves_the_multiset(stack: &impl TestStack<u64>) {
     );
 }
 
+/// Runs a stack test under the watchdog: a push or pop that spins forever (a CAS retried with a
+/// stale expected head) fails the test instead of hanging it. Each needs seconds, under
+/// ThreadSanitizer too.
+fn bounded(name: &str, body: impl FnOnce() + Send + 'static) {
+    labkit::within(name, std::time::Duration::from_secs(120), body);
+}
+
 #[test]
 fn epoch_stack_conserves_the_multiset() {
-    conserves_the_multiset(&Stack::new());
+    bounded("epoch_stack_conserves_the_multiset", || {
+        conserves_the_multiset(&Stack::new());
+    });
 }
 
 #[test]
 fn leaky_stack_conserves_the_multiset() {
-    conserves_the_multiset(&LeakyStack::new());
+    bounded("leaky_stack_conserves_the_multiset", || {
+        conserves_the_multiset(&LeakyStack::new());
+    });
 }
 
 /// An element that records its own drop in a per-id slot: a leak leaves a 0, a double drop a 2.
@@ -151,12 +162,16 @@ fn every_element_dropped_exactly_once<S: TestStack<Tracked>>(make: impl FnOnce()
 
 #[test]
 fn epoch_stack_drops_every_element_exactly_once() {
-    every_element_dropped_exactly_once(Stack::new);
+    bounded("epoch_stack_drops_every_element_exactly_once", || {
+        every_element_dropped_exactly_once(Stack::new);
+    });
 }
 
 #[test]
 fn leaky_stack_drops_every_element_exactly_once() {
-    every_element_dropped_exactly_once(LeakyStack::new);
+    bounded("leaky_stack_drops_every_element_exactly_once", || {
+        every_element_dropped_exactly_once(LeakyStack::new);
+    });
 }
 
 /// Concurrent `load_or_store` of one key: exactly one caller stores, and every caller gets the

@@ -34,7 +34,8 @@
 //!
 //! The `lab` step of `check-all` ([`ci`]) proves every exercise in a scratch copy of the workspace:
 //! its stub compiles and fails a proving check, each mistake is caught by the check it names, and
-//! the reference passes.
+//! the reference passes. `lab prove --mutants` ([`corpus`]) proves each day's `lab-corpus.toml`:
+//! learner-style wrong solutions that `lab check` must report ✗, correct alternates it must pass.
 
 mod check;
 pub(crate) mod ci;
