@@ -328,17 +328,23 @@ mod tests {
 
     #[test]
     fn range_callback_may_write_to_the_map() {
-        let m = ConcurrentMap::new();
+        // One shard, so every write lands in the shard being walked.
+        let m = ConcurrentMap::with_shards_and_hasher(1, RandomState::new());
         for i in 0..64 {
             m.store(i, i);
         }
-        let mut seen = 0;
-        let _ = m.range(|k, _| {
-            if *k < 1000 {
-                m.store(*k + 1000, 0); // would deadlock if a shard lock were held here
-            }
-            seen += 1;
-            ControlFlow::<()>::Continue(())
+        // A shard lock held across the callback deadlocks here: bounded, so that is a failure.
+        let limit = std::time::Duration::from_secs(30);
+        let (m, seen) = within("range with a callback that writes", limit, move || {
+            let mut seen = 0;
+            let _ = m.range(|k, _| {
+                if *k < 1000 {
+                    m.store(*k + 1000, 0); // would deadlock if a shard lock were held here
+                }
+                seen += 1;
+                ControlFlow::<()>::Continue(())
+            });
+            (m, seen)
         });
         // Every original key once; a key stored during the walk may or may not be visited.
         assert!((64..=128).contains(&seen), "visited {seen}");

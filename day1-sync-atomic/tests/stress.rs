@@ -92,14 +92,25 @@ fn conserves_the_multiset(stack: &impl TestStack<u64>) {
     );
 }
 
+/// Runs a stack test under the watchdog: a push or pop that spins forever (a CAS retried with a
+/// stale expected head) fails the test instead of hanging it. Each needs seconds, under
+/// ThreadSanitizer too.
+fn bounded(name: &str, body: impl FnOnce() + Send + 'static) {
+    labkit::within(name, std::time::Duration::from_secs(120), body);
+}
+
 #[test]
 fn epoch_stack_conserves_the_multiset() {
-    conserves_the_multiset(&Stack::new());
+    bounded("epoch_stack_conserves_the_multiset", || {
+        conserves_the_multiset(&Stack::new());
+    });
 }
 
 #[test]
 fn leaky_stack_conserves_the_multiset() {
-    conserves_the_multiset(&LeakyStack::new());
+    bounded("leaky_stack_conserves_the_multiset", || {
+        conserves_the_multiset(&LeakyStack::new());
+    });
 }
 
 /// An element that records its own drop in a per-id slot: a leak leaves a 0, a double drop a 2.
@@ -151,12 +162,16 @@ fn every_element_dropped_exactly_once<S: TestStack<Tracked>>(make: impl FnOnce()
 
 #[test]
 fn epoch_stack_drops_every_element_exactly_once() {
-    every_element_dropped_exactly_once(Stack::new);
+    bounded("epoch_stack_drops_every_element_exactly_once", || {
+        every_element_dropped_exactly_once(Stack::new);
+    });
 }
 
 #[test]
 fn leaky_stack_drops_every_element_exactly_once() {
-    every_element_dropped_exactly_once(LeakyStack::new);
+    bounded("leaky_stack_drops_every_element_exactly_once", || {
+        every_element_dropped_exactly_once(LeakyStack::new);
+    });
 }
 
 /// Concurrent `load_or_store` of one key: exactly one caller stores, and every caller gets the
@@ -205,6 +220,81 @@ fn load_or_store_has_exactly_one_winner() {
         );
         assert_eq!(map.load(&(key as u64)), Some(winners[0]));
     }
+    both_callers_miss_then_exactly_one_stores();
+}
+
+/// Two keys meet here: the first two key comparisons (one per caller) wait for each other, for at
+/// most [`Meet::PATIENCE`]. Armed only once the map holds its first key.
+#[derive(Default)]
+struct Meet {
+    armed: std::sync::atomic::AtomicBool,
+    arrived: std::sync::Mutex<usize>,
+    both: std::sync::Condvar,
+}
+
+impl Meet {
+    /// Long enough for the other caller to arrive on a loaded machine. An implementation that
+    /// compares keys under the exclusive lock makes the first caller wait this long, once.
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+    fn arrive(&self) {
+        if !self.armed.load(Relaxed) {
+            return;
+        }
+        let mut arrived = self.arrived.lock().unwrap();
+        *arrived += 1;
+        self.both.notify_all();
+        let _ = self
+            .both
+            .wait_timeout_while(arrived, Self::PATIENCE, |n| *n < 2)
+            .unwrap();
+    }
+}
+
+/// A key whose every value hashes alike (so a lookup compares it with the key already stored) and
+/// whose comparisons meet at a [`Meet`].
+struct Colliding(u32, Arc<Meet>);
+
+impl PartialEq for Colliding {
+    fn eq(&self, other: &Self) -> bool {
+        self.1.arrive();
+        self.0 == other.0
+    }
+}
+
+impl Eq for Colliding {}
+
+impl std::hash::Hash for Colliding {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        0u8.hash(h);
+    }
+}
+
+/// The interleaving that makes two winners, forced rather than hoped for: both callers look the
+/// key up (under the shared lock, comparing it with a colliding key) before either stores. An
+/// implementation that does not look again under the lock that inserts stores twice.
+fn both_callers_miss_then_exactly_one_stores() {
+    let meet = Arc::new(Meet::default());
+    let map = ConcurrentMap::new();
+    map.store(Colliding(0, Arc::clone(&meet)), 0u32);
+    meet.armed.store(true, Relaxed);
+    let calls: Vec<(u32, bool)> = thread::scope(|s| {
+        let callers: Vec<_> = (1..=2)
+            .map(|t| {
+                let (map, meet) = (&map, Arc::clone(&meet));
+                s.spawn(move || map.load_or_store(Colliding(1, meet), t))
+            })
+            .collect();
+        callers.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let winners: Vec<u32> = calls.iter().filter(|(_, l)| !l).map(|(v, _)| *v).collect();
+    assert_eq!(winners.len(), 1, "two callers that both missed: {calls:?}");
+    assert!(calls.iter().all(|(v, _)| *v == winners[0]), "{calls:?}");
+    assert_eq!(
+        map.len(),
+        2,
+        "the key is stored once beside the colliding one"
+    );
 }
 
 /// Writers on disjoint key ranges store and delete while readers `load` and `range`; at the end

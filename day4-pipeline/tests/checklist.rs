@@ -222,6 +222,8 @@ fn fan_out_process_across_n_workers() {
 
 type Merge = fn(&Pipeline, Vec<Receiver<(usize, u32)>>) -> Receiver<(usize, u32)>;
 
+/// The merged output closes after every input has closed, never before, and the merge tears down
+/// on a cancel that finds its forwarders blocked.
 #[test]
 fn fan_in_merge_closes_after_every_input() {
     watched("fan_in_merge_closes_after_every_input", || {
@@ -287,6 +289,25 @@ fn fan_in_merge_closes_after_every_input() {
                 "{name}"
             );
             p.wait().unwrap();
+
+            // Cancelled while its forwarders are blocked, one on a send to a rendezvous output that
+            // nobody reads, one on an open and empty input: the merge still tears down, because each
+            // forwarder selects on `done()` (Go: `select { case out <- n: case <-done: return }`).
+            let p = Pipeline::new(&Context::background(), 0);
+            let (full_tx, full) = bounded(1);
+            full_tx.send((0, 0)).unwrap();
+            let (open_tx, open) = bounded::<(usize, u32)>(1);
+            let merged = merge(&p, vec![full, open]);
+            await_condition("the forwarder of the full input takes its item", || {
+                full_tx.is_empty()
+            });
+            p.cancel();
+            let result = within_bound("merge teardown after cancel", move || p.wait());
+            assert!(
+                matches!(result, Err(PipelineError::Context(ContextError::Canceled))),
+                "{name}: {result:?}"
+            );
+            drop((full_tx, open_tx, merged));
         }
     });
 }

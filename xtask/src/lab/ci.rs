@@ -70,33 +70,17 @@ fn run_checks(
 
 /// The environment variable that picks the one mistake a switched build runs: `<id>#<n>`. The
 /// tests' watchdog ([`labkit::within`]) shortens its bound to [`labkit::LAB_PATIENCE`] when it is set.
-const SWITCH: &str = labkit::watchdog::LAB_MISTAKE;
+use super::corpus::SWITCH;
 
 /// A region with every mistake of `ex` compiled in beside its reference, each behind a run-time
-/// switch: `if LAB_MISTAKE is "<id>#1" { mistake 1 } else if … { … } else { reference }`. With the
-/// variable unset the region runs its reference, and with it set to one mistake, that mistake
-/// alone — so a day's mistakes cost one build per kind of check, not one build per mistake.
+/// switch ([`super::corpus::switch`]): with `LAB_MISTAKE` unset the region runs its reference, and
+/// with it set to `<id>#<n>`, mistake n alone — so a day's mistakes cost one build per kind of
+/// check, not one build per mistake.
 fn switched(ex: &Exercise, reference: &str) -> Result<String> {
-    let block = |body: &str| {
-        let mut b = body.to_string();
-        if !b.ends_with('\n') {
-            b.push('\n');
-        }
-        b
-    };
-    let mut out = String::new();
-    for n in 1..=ex.mistakes.len() {
-        let key = format!("{}#{n}", ex.id);
-        out.push_str(&format!(
-            "if ::std::env::var_os({SWITCH:?}).is_some_and(|v| v == {key:?}) {{\n"
-        ));
-        out.push_str(&block(&ex.with_mistake(reference, n)?));
-        out.push_str("} else ");
-    }
-    out.push_str("{\n");
-    out.push_str(&block(reference));
-    out.push_str("}\n");
-    Ok(out)
+    let variants = (1..=ex.mistakes.len())
+        .map(|n| Ok((format!("{}#{n}", ex.id), ex.with_mistake(reference, n)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(super::corpus::switch(reference, &variants))
 }
 
 /// (c) for one day: each mistake, alone, fails the check it names. The day's mistakes are switched

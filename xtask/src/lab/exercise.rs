@@ -97,15 +97,25 @@ impl Exercise {
                 self.mistakes.len()
             );
         };
+        self.with_edits(reference, &format!("mistake {n} ({:?})", m.name), &m.edits)
+    }
+
+    /// The reference with `edits` applied, each `from` replaced by its `to`; `what` names the edits
+    /// in the error when a `from` is not in the region exactly once.
+    pub(crate) fn with_edits(
+        &self,
+        reference: &str,
+        what: &str,
+        edits: &[(String, String)],
+    ) -> Result<String> {
         let mut body = reference.to_string();
-        for (from, to) in &m.edits {
+        for (from, to) in edits {
             let found = reference.matches(from.as_str()).count();
             if found != 1 {
                 bail!(
-                    "{}: {}: mistake {n} ({:?}): `from` {from:?} occurs {found} times in the region; it must occur exactly once",
+                    "{}: {}: {what}: `from` {from:?} occurs {found} times in the region; it must occur exactly once",
                     self.at(),
                     self.id,
-                    m.name
                 );
             }
             body = body.replacen(from.as_str(), to, 1);

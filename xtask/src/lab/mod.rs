@@ -35,10 +35,12 @@
 //!
 //! The `lab` step of `check-all` ([`ci`]) proves every exercise in a scratch copy of the workspace:
 //! its stub compiles and fails a proving check, each mistake is caught by the check it names, and
-//! the reference passes.
+//! the reference passes. `lab prove --mutants` ([`corpus`]) proves each day's `lab-corpus.toml`:
+//! learner-style wrong solutions that `lab check` must report ✗, correct alternates it must pass.
 
 mod check;
 pub(crate) mod ci;
+mod corpus;
 mod edit;
 pub(crate) mod excerpt;
 mod exercise;
@@ -104,7 +106,18 @@ pub(crate) enum Command {
     Mistake { id: String, n: Option<usize> },
     /// The `lab` step of `check-all` alone: proves every exercise in a scratch copy (for authors
     /// of exercises; reads the latest `test`, `loom`, `race` and `miri` runs for the reference).
-    Prove,
+    /// With `--mutants`: proves each day's corpus (`<crate>/lab-corpus.toml`) instead.
+    Prove {
+        /// Each wrong solution of the corpus fails its exercise's checks and each alternate passes.
+        #[arg(long)]
+        mutants: bool,
+        /// With `--mutants`: one day only.
+        #[arg(requires = "mutants")]
+        day: Option<String>,
+        /// With `--mutants`: how many times each entry runs.
+        #[arg(long, default_value_t = 3, requires = "mutants")]
+        runs: usize,
+    },
 }
 
 fn open() -> Result<(Lab, &'static ws::Workspace)> {
@@ -125,7 +138,12 @@ pub(crate) fn run(command: Option<Command>) -> ExitCode {
             Command::Solution { what } => edit::solution(&lab, &what)?,
             Command::Reset { what } => edit::reset(&lab, what.as_deref())?,
             Command::Mistake { id, n } => edit::mistake(&lab, &id, n)?,
-            Command::Prove => {
+            Command::Prove {
+                mutants: true,
+                day,
+                runs,
+            } => return corpus::run(day.as_deref(), runs),
+            Command::Prove { .. } => {
                 let row = step::run("lab", ci::run);
                 return Ok(!matches!(row.state, step::State::Failed(_)));
             }

@@ -1,0 +1,548 @@
+//! `cargo xtask lab prove --mutants [<day>] [--runs N]`: proves each day's corpus
+//! (`<crate>/lab-corpus.toml`) — wrong solutions written the way a learner errs, each of which the
+//! exercise's checks must fail, and correct alternates, which they must pass.
+//!
+//! The corpus is not `lab.toml`'s classic mistakes: those name the one check that catches them and
+//! are proved by `check-all`'s `lab` step; an entry here is judged exactly as `lab check <id>` judges
+//! a learner's code — every check of its exercise, the tests first, then (once they pass) its loom,
+//! ThreadSanitizer and Miri checks — and is ✗ if any of them fails. The format is in
+//! `journal/README.md` ("The corpus").
+//!
+//! How: a scratch copy of the workspace (`<target>/lab/corpus`) holds every region at its reference;
+//! each exercise with entries gets all of them compiled in behind the [`SWITCH`] variable
+//! ([`switch`]), so a day costs one build per kind of check, and each entry is run `--runs` times
+//! (3 by default) to show its verdict does not depend on luck. A wrong entry that hangs is reported
+//! by the tests' watchdog ([`labkit::within`], which gives up after [`labkit::LAB_PATIENCE`] when
+//! [`SWITCH`] is set) as a failed test, never as a hang.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use super::check::{Ran, Verdict, judge, run_step};
+use super::exercise::{Check, Day, Exercise, Step};
+use super::scratch::sync;
+use super::tree::Lab;
+use crate::ws;
+
+/// The corpus file beside a day's `lab.toml`.
+pub(crate) const FILE: &str = "lab-corpus.toml";
+
+/// The environment variable that picks the variant a switched build runs (shared with `lab.toml`'s
+/// mistakes, so the tests' watchdog shortens its bound for both).
+pub(super) const SWITCH: &str = labkit::watchdog::LAB_MISTAKE;
+
+/// What kind of mistake an entry is: a small fixed set, so the corpus can be counted by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Kind {
+    /// A waiter that is never woken (a missed notify, a wait with no way out on cancel).
+    LostWakeUp,
+    /// A plain blocking send where it must be selected against cancellation.
+    BlockingSend,
+    /// Cancellation or closing ignored: work goes on, or more is sent, after the stop.
+    IgnoresCancel,
+    /// A shutdown, close or teardown path that ends too early, too late or not at all.
+    ShutdownPath,
+    /// A deadline or timeout taken from the wrong place, or not honoured.
+    DeadlinePath,
+    /// A memory ordering too weak for the happens-before edge the code relies on.
+    Ordering,
+    /// A read-modify-write split into separate atomic steps: updates lost.
+    LostUpdate,
+    /// A check and the act it guards in separate critical sections: two winners.
+    CheckThenAct,
+    /// A value read once and used after it changed (a CAS retried with a stale expected value).
+    StaleValue,
+    /// ABA, or memory freed while another thread may still read it.
+    AbaOrReclaim,
+    /// A count, bound or tie-break off by one.
+    OffByOneOrTies,
+    /// Something never released: a thread, a node, a value never dropped.
+    Leak,
+    /// A lock held while calling code that may take it again.
+    LockAcrossCallback,
+    /// An error or a failed write not reflected in the result or exit status.
+    ExitStatus,
+    /// A correct alternative to the reference: the checks must pass it.
+    Alternate,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Kind::LostWakeUp => "lost-wake-up",
+            Kind::BlockingSend => "blocking-send",
+            Kind::IgnoresCancel => "ignores-cancel",
+            Kind::ShutdownPath => "shutdown-path",
+            Kind::DeadlinePath => "deadline-path",
+            Kind::Ordering => "ordering",
+            Kind::LostUpdate => "lost-update",
+            Kind::CheckThenAct => "check-then-act",
+            Kind::StaleValue => "stale-value",
+            Kind::AbaOrReclaim => "aba-or-reclaim",
+            Kind::OffByOneOrTies => "off-by-one-or-ties",
+            Kind::Leak => "leak",
+            Kind::LockAcrossCallback => "lock-across-callback",
+            Kind::ExitStatus => "exit-status",
+            Kind::Alternate => "alternate",
+        };
+        f.write_str(s)
+    }
+}
+
+/// One corpus entry: edits to one exercise's reference region.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) exercise: String,
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    /// What a learner who writes this thinks (for a wrong entry, and why it is wrong).
+    pub(crate) why: String,
+    pub(crate) edits: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCorpus {
+    entry: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    exercise: String,
+    name: String,
+    kind: Kind,
+    why: String,
+    edits: Vec<RawEdit>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdit {
+    from: String,
+    to: String,
+}
+
+/// Parses the corpus `text` of `day` (read from `file`, for messages); every entry names one of
+/// the day's exercises, has edits, and a name unique within its exercise.
+pub(crate) fn parse(day: &Day, file: &str, text: &str) -> Result<Vec<Entry>> {
+    let raw: RawCorpus = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| {
+                format!(
+                    ":{}",
+                    text[..s.start.min(text.len())].matches('\n').count() + 1
+                )
+            })
+            .unwrap_or_default();
+        anyhow::anyhow!("{file}{line}: {}", e.message())
+    })?;
+    let mut entries: Vec<Entry> = Vec::new();
+    for e in raw.entry {
+        if !day.exercises.iter().any(|x| x.id == e.exercise) {
+            bail!(
+                "{file}: entry {:?}: {} is not an exercise of {}",
+                e.name,
+                e.exercise,
+                day.krate
+            );
+        }
+        if e.edits.is_empty() {
+            bail!("{file}: entry {:?} ({}) has no edits", e.name, e.exercise);
+        }
+        if entries
+            .iter()
+            .any(|o| o.exercise == e.exercise && o.name == e.name)
+        {
+            bail!(
+                "{file}: two entries of {} are named {:?}",
+                e.exercise,
+                e.name
+            );
+        }
+        entries.push(Entry {
+            exercise: e.exercise,
+            name: e.name,
+            kind: e.kind,
+            why: e.why,
+            edits: e.edits.into_iter().map(|e| (e.from, e.to)).collect(),
+        });
+    }
+    Ok(entries)
+}
+
+/// The corpus of `day`, empty if it has no corpus file.
+pub(crate) fn load(root: &std::path::Path, day: &Day) -> Result<Vec<Entry>> {
+    let rel = day.dir.join(FILE);
+    match fs::read_to_string(root.join(&rel)) {
+        Ok(text) => parse(day, &rel.display().to_string(), &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", rel.display())),
+    }
+}
+
+/// A region holding every `(key, body)` variant beside `reference`, each picked at run time when
+/// [`SWITCH`] is `key`: with the variable unset (or another key) the region runs its reference.
+pub(super) fn switch(reference: &str, variants: &[(String, String)]) -> String {
+    let block = |body: &str| {
+        let mut b = body.to_string();
+        if !b.ends_with('\n') {
+            b.push('\n');
+        }
+        b
+    };
+    let mut out =
+        format!("match ::std::env::var_os({SWITCH:?}).as_ref().and_then(|v| v.to_str()) {{\n");
+    for (key, body) in variants {
+        out.push_str(&format!("Some({key:?}) => {{\n{}}}\n", block(body)));
+    }
+    out.push_str(&format!("_ => {{\n{}}}\n}}\n", block(reference)));
+    out
+}
+
+/// How one run of one entry came out.
+#[derive(Debug)]
+enum Outcome {
+    /// Every check passed.
+    Passed,
+    /// A check failed (or did not run, as `lab check` counts it): the check, its first line.
+    Failed(String, String),
+    /// No check could say (a step skipped here, e.g. no nightly for ThreadSanitizer).
+    Skipped(String),
+    /// The run itself did not work (a build error).
+    Error(String),
+}
+
+impl Outcome {
+    fn mark(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "✓",
+            Outcome::Failed(..) => "✗",
+            Outcome::Skipped(_) => "SKIPPED",
+            Outcome::Error(_) => "error",
+        }
+    }
+}
+
+/// Runs `ex`'s checks as `lab check` does with variant `key` switched in: the tests, then each
+/// other step in order, stopping at the first failure.
+fn judge_entry(copy_ws: &ws::Workspace, day: &Day, ex: &Exercise, key: &str) -> Outcome {
+    let env = [(SWITCH, key.to_string())];
+    let mut steps: Vec<Step> = ex.checks.iter().map(|c| c.step).collect();
+    steps.sort();
+    steps.dedup();
+    let mut skipped = Vec::new();
+    for step in steps {
+        let checks: Vec<&Check> = ex.checks.iter().filter(|c| c.step == step).collect();
+        let mut ran = Ran::new();
+        match run_step(copy_ws, &day.krate, step, &checks, &env, false) {
+            Ok(r) => ran.insert(step, r),
+            Err(e) => return Outcome::Error(format!("{e:#}")),
+        };
+        for c in checks {
+            match judge(&day.krate, c, &ran) {
+                Verdict::Passed => {}
+                Verdict::Failed(why) | Verdict::NotRun(why) => {
+                    return Outcome::Failed(c.to_string(), why);
+                }
+                Verdict::Skipped(why) => skipped.push(format!("{c}: {why}")),
+            }
+        }
+    }
+    if skipped.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Skipped(skipped.join("; "))
+    }
+}
+
+/// One row of the table.
+struct Row<'a> {
+    entry: &'a Entry,
+    runs: Vec<Outcome>,
+    seconds: f64,
+}
+
+impl Row<'_> {
+    /// Whether every run came out as the entry's kind expects (a SKIPPED run proves nothing either
+    /// way and is listed, not failed).
+    fn holds(&self) -> bool {
+        self.runs.iter().all(|o| match o {
+            Outcome::Passed => self.entry.kind == Kind::Alternate,
+            Outcome::Failed(..) => self.entry.kind != Kind::Alternate,
+            Outcome::Skipped(_) => true,
+            Outcome::Error(_) => false,
+        })
+    }
+}
+
+/// `lab prove --mutants [<day>] --runs N`.
+pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
+    let started = Instant::now();
+    let real_ws = ws::current()?;
+    let real = Lab::open(real_ws)?;
+    let days: Vec<&Day> = match day {
+        Some(d) => vec![
+            real.day(d)
+                .with_context(|| format!("{d:?} is not a lab day"))?,
+        ],
+        None => real.days.iter().collect(),
+    };
+    let scratch = real_ws.target_subdir("lab/corpus");
+    println!(
+        "lab prove --mutants: copying the workspace to {}",
+        scratch.display()
+    );
+    sync(&real_ws.root, &scratch, &real_ws.target_dir, "corpus")?;
+    let copy_ws = ws::Workspace::load(&scratch)?;
+    let copy = Lab::open(&copy_ws)?;
+    for ex in real.exercises() {
+        let twin = copy
+            .exercises()
+            .find(|e| e.id == ex.id)
+            .context("the copy has the working tree's exercises")?;
+        copy.put(twin, &real.reference(ex)?)?;
+    }
+
+    let mut rows = Vec::new();
+    let mut per_day: Vec<(&str, Vec<Entry>)> = Vec::new();
+    for day in &days {
+        per_day.push((&day.krate, load(&real.root, day)?));
+    }
+    for (day, entries) in &per_day {
+        let day = copy
+            .day(day)
+            .context("the copy has the working tree's days")?;
+        if entries.is_empty() {
+            println!("\n{}: no {FILE}", day.krate);
+            continue;
+        }
+        // Every entry of an exercise switched in beside its reference.
+        let key = |ex: &str, n: usize| format!("corpus:{ex}#{n}");
+        for ex in &day.exercises {
+            let reference = real.reference(
+                real.exercises()
+                    .find(|e| e.id == ex.id)
+                    .context("every exercise has a reference")?,
+            )?;
+            let variants = entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.exercise == ex.id)
+                .map(|(n, e)| {
+                    let what = format!("{FILE} entry {:?}", e.name);
+                    Ok((key(&ex.id, n), ex.with_edits(&reference, &what, &e.edits)?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if !variants.is_empty() {
+                copy.put(ex, &switch(&reference, &variants))?;
+            }
+        }
+        for (n, entry) in entries.iter().enumerate() {
+            let ex = day
+                .exercises
+                .iter()
+                .find(|e| e.id == entry.exercise)
+                .context("parse checked the exercise")?;
+            println!(
+                "\nlab prove --mutants: {} {:?} ({})",
+                ex.id, entry.name, entry.kind
+            );
+            let t = Instant::now();
+            let outcomes: Vec<Outcome> = (1..=runs)
+                .map(|i| {
+                    let o = judge_entry(&copy_ws, day, ex, &key(&ex.id, n));
+                    let detail = match &o {
+                        Outcome::Failed(check, first) => format!(
+                            "{check}: {}",
+                            first.lines().take(2).collect::<Vec<_>>().join(" / ")
+                        ),
+                        Outcome::Skipped(why) | Outcome::Error(why) => {
+                            why.lines().next().unwrap_or_default().to_string()
+                        }
+                        Outcome::Passed => "every check passes".into(),
+                    };
+                    println!("  run {i}: {} {detail}", o.mark());
+                    o
+                })
+                .collect();
+            rows.push(Row {
+                entry,
+                runs: outcomes,
+                seconds: t.elapsed().as_secs_f64() / runs.max(1) as f64,
+            });
+        }
+        for ex in &day.exercises {
+            let original = real
+                .exercises()
+                .find(|e| e.id == ex.id)
+                .context("every exercise has a reference")?;
+            copy.put(ex, &real.reference(original)?)?;
+        }
+    }
+
+    print_table(&rows, runs);
+    print_counts(&per_day);
+    let bad: Vec<&Row<'_>> = rows.iter().filter(|r| !r.holds()).collect();
+    for r in &bad {
+        let expected = if r.entry.kind == Kind::Alternate {
+            "✓"
+        } else {
+            "✗"
+        };
+        println!(
+            "  not proved: {} {:?} ({}) should be {expected} in every run\n    why: {}",
+            r.entry.exercise, r.entry.name, r.entry.kind, r.entry.why
+        );
+    }
+    println!(
+        "\nlab prove --mutants: {} entries × {runs} runs, {} not proved, in {:.0} s",
+        rows.len(),
+        bad.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(bad.is_empty())
+}
+
+/// The table: entry, kind, the verdict of each run, the check that caught it, seconds per run.
+fn print_table(rows: &[Row<'_>], runs: usize) {
+    println!("\n| entry | kind | runs ({runs}) | caught by | s/run |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        let marks: Vec<&str> = r.runs.iter().map(Outcome::mark).collect();
+        let mut caught: Vec<&str> = r
+            .runs
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Failed(c, _) => Some(c.as_str()),
+                _ => None,
+            })
+            .collect();
+        caught.dedup();
+        println!(
+            "| {} {:?} | {} | {} | {} | {:.1} |",
+            r.entry.exercise,
+            r.entry.name,
+            r.entry.kind,
+            marks.join(" "),
+            if caught.is_empty() {
+                "—".to_string()
+            } else {
+                caught.join(", ")
+            },
+            r.seconds
+        );
+    }
+}
+
+/// Counts per kind and per day.
+fn print_counts(per_day: &[(&str, Vec<Entry>)]) {
+    let mut by_kind: BTreeMap<Kind, BTreeMap<&str, usize>> = BTreeMap::new();
+    for (day, entries) in per_day {
+        for e in entries {
+            *by_kind.entry(e.kind).or_default().entry(day).or_default() += 1;
+        }
+    }
+    let days: Vec<&str> = per_day.iter().map(|(d, _)| *d).collect();
+    println!("\n| kind | {} | total |", days.join(" | "));
+    println!("|---|{}---|", "---|".repeat(days.len()));
+    for (kind, counts) in &by_kind {
+        let cells: Vec<String> = days
+            .iter()
+            .map(|d| counts.get(d).copied().unwrap_or(0).to_string())
+            .collect();
+        println!(
+            "| {kind} | {} | {} |",
+            cells.join(" | "),
+            counts.values().sum::<usize>()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switch_runs_the_reference_unless_a_variant_is_picked() {
+        let s = switch(
+            "    x + 1\n",
+            &[("corpus:d/f#0".into(), "    x + 2".into())],
+        );
+        assert_eq!(
+            s,
+            "match ::std::env::var_os(\"LAB_MISTAKE\").as_ref().and_then(|v| v.to_str()) {\n\
+             Some(\"corpus:d/f#0\") => {\n    x + 2\n}\n_ => {\n    x + 1\n}\n}\n"
+        );
+    }
+
+    #[test]
+    fn every_days_corpus_parses_and_applies_to_its_reference() {
+        let ws = ws::current().unwrap();
+        let lab = Lab::open(ws).unwrap();
+        for day in &lab.days {
+            for e in load(&lab.root, day).unwrap() {
+                let ex = day.exercises.iter().find(|x| x.id == e.exercise).unwrap();
+                let reference = lab.reference(ex).unwrap();
+                ex.with_edits(&reference, &e.name, &e.edits).unwrap();
+                assert!(
+                    !e.why.trim().is_empty(),
+                    "{}: {:?} has no why",
+                    e.exercise,
+                    e.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_kind_or_exercise_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("day1-x/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(
+            src.join("lib.rs"),
+            "fn f() -> u32 {\n    // lab:begin day1/f\n    1\n    // lab:end day1/f\n}\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("day1-x/lab.toml"),
+            "[[exercise]]\nid = \"day1/f\"\ntitle = \"f\"\nfile = \"src/lib.rs\"\nitem = \"i\"\nhint = \"h\"\nchecks = [\"checklist::f\"]\n",
+        )
+        .unwrap();
+        let day =
+            super::super::exercise::load_day(dir.path(), std::path::Path::new("day1-x"), "day1-x")
+                .unwrap();
+        let entry = |exercise: &str, kind: &str| {
+            format!(
+                "[[entry]]\nexercise = \"{exercise}\"\nname = \"n\"\nkind = \"{kind}\"\nwhy = \"w\"\nedits = [{{ from = \"1\", to = \"2\" }}]\n"
+            )
+        };
+        assert_eq!(
+            parse(&day, "c.toml", &entry("day1/f", "ordering"))
+                .unwrap()
+                .len(),
+            1
+        );
+        let err = parse(&day, "c.toml", &entry("day1/f", "typo"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:4: unknown variant `typo`"), "{err}");
+        let err = parse(&day, "c.toml", &entry("day1/g", "ordering"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "c.toml: entry \"n\": day1/g is not an exercise of day1-x"
+        );
+        let twice = format!("{}{}", entry("day1/f", "leak"), entry("day1/f", "leak"));
+        assert!(parse(&day, "c.toml", &twice).is_err());
+    }
+}
