@@ -23,10 +23,11 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use super::check::{Ran, Verdict, judge, run_step};
+use super::check::run_step;
 use super::exercise::{Check, Day, Exercise, Step};
 use super::scratch::sync;
 use super::tree::Lab;
+use crate::checklist::{Ran, Verdict, judge};
 use crate::ws;
 
 /// The corpus file beside a day's `lab.toml`.
@@ -248,7 +249,7 @@ fn judge_entry(copy_ws: &ws::Workspace, day: &Day, ex: &Exercise, key: &str) -> 
         };
         for c in checks {
             match judge(&day.krate, c, &ran) {
-                Verdict::Passed => {}
+                Verdict::Passed(_) => {}
                 Verdict::Failed(why) | Verdict::NotRun(why) => {
                     return Outcome::Failed(c.to_string(), why);
                 }
