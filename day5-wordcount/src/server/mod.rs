@@ -28,7 +28,10 @@
 //!   batch by batch (details and invariants in `pool.rs`).
 //! - Back-pressure: a request reads its socket only while its batch has room (≤ 256 KiB beyond
 //!   the batch being counted); admission bounds the requests (`--jobs + --queue`), and so the
-//!   pool's queue (one job per request) and the bytes read but not counted.
+//!   pool's queue (one job per request) and the bytes read but not counted. Of the admitted
+//!   requests, at most 2 × `--jobs` count at once (a *counting slot* each, held while it has bytes
+//!   read and not counted): the others read one frame and wait, so TCP pushes back on their
+//!   clients and their tables do not grow.
 //!
 //! # Memory
 //!

@@ -23,6 +23,14 @@
 //!    [`BATCH`] bytes plus one frame. Past that the handler stops reading the socket until the job
 //!    returns: that is the back-pressure, per request, down to the client's TCP window.
 //!
+//! 4. At most 2 × `jobs` requests count at once: a request takes a *counting slot* when a frame
+//!    arrives while nothing of it is being counted, and gives it back when its job returns with
+//!    nothing more read. A request without a slot reads at most one frame and then waits, so TCP
+//!    pushes back on its client; its word table does not grow. Requests thus count a few at a
+//!    time, each to its end, instead of all admitted requests growing their tables together
+//!    (their tables and batches stay in cache), and a request waiting for the network holds no
+//!    slot, so slow clients still cost only their admission.
+//!
 //! Admission (`--jobs + --queue` requests in flight, and the server-wide memory budget) bounds the
 //! number of requests, so the bytes read but not counted are at most two batches per admitted
 //! request, and the pool's queue at most one job per admitted request.
@@ -47,7 +55,7 @@ use bytes::Bytes;
 use day2_context::{Context, ContextError};
 use day3_worker_pool::Pool;
 use futures_util::{Stream, StreamExt};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot, watch};
 
 use crate::chunked::{ChunkCounter, Overlong};
 use crate::counts::WordCounts;
@@ -268,11 +276,18 @@ struct Job {
     reply: oneshot::Sender<Box<Tally>>,
 }
 
-/// The server's pool and its load gauge.
+/// The server's pool, its counting slots and its load gauge.
 pub(super) struct Counter {
     pool: std::sync::Mutex<Pool<Job, ()>>,
+    /// [`SLOTS_PER_JOB`] × `jobs` permits: a request holds one while it has bytes read and not
+    /// yet counted (invariant 4).
+    slots: Semaphore,
     load: Arc<watch::Sender<Load>>,
 }
+
+/// Counting slots per pool thread: enough for every worker to find the next batch queued while it
+/// counts one, few enough that the tables being filled stay in cache.
+const SLOTS_PER_JOB: usize = 2;
 
 impl Counter {
     /// Starts `jobs` workers. The pool runs under its own context, not the server's root: at
@@ -325,6 +340,7 @@ impl Counter {
             .expect("failed to spawn the outcome thread");
         Counter {
             pool: std::sync::Mutex::new(pool),
+            slots: Semaphore::new(SLOTS_PER_JOB * jobs),
             load,
         }
     }
@@ -337,9 +353,18 @@ impl Counter {
             ctx: ctx.clone(),
             tally: Some(tally),
             in_flight: None,
+            slot: None,
             batch: Vec::new(),
             batch_bytes: 0,
         }
+    }
+
+    /// Waits for a counting slot (FIFO: requests get them in the order they asked).
+    async fn acquire_slot(&self) -> SemaphorePermit<'_> {
+        self.slots
+            .acquire()
+            .await
+            .expect("the counting slots are never closed")
     }
 
     fn submit(&self, job: Job) {
@@ -371,6 +396,8 @@ pub(super) struct Feeder<'a> {
     /// `None` while a job has it (then `in_flight` is `Some`).
     tally: Option<Box<Tally>>,
     in_flight: Option<oneshot::Receiver<Box<Tally>>>,
+    /// A counting slot, held while the batch or the job in flight has bytes (invariant 4).
+    slot: Option<SemaphorePermit<'a>>,
     batch: Vec<Bytes>,
     batch_bytes: usize,
 }
@@ -398,7 +425,12 @@ impl Feeder<'_> {
                     if let Some(stop) = self.stopped() {
                         return Ok(Err(stop));
                     }
-                    self.submit(false);
+                    if self.batch.is_empty() {
+                        // Waiting for the network: another request may count meanwhile.
+                        self.slot = None;
+                    } else {
+                        self.submit(false);
+                    }
                 }
                 frame = frames.next(), if self.batch_bytes < BATCH => match frame {
                     None => return Ok(Ok(())),
@@ -411,6 +443,10 @@ impl Feeder<'_> {
                         self.batch_bytes += data.len();
                         self.batch.push(data);
                         if self.tally.is_some() {
+                            if self.slot.is_none() {
+                                // Cancel safe: the frame stays in the batch.
+                                self.slot = Some(self.counter.acquire_slot().await);
+                            }
                             self.submit(false);
                         }
                     }
