@@ -10,7 +10,7 @@
 //! `word count` per line, by count descending and then word ascending — the same output for any
 //! `--jobs`. It is meant to be kept and used: it streams (a 10 GB file needs no more memory than a
 //! small one), it splits a single large file across the workers, and it is faster than a
-//! well-written sequential counter (numbers in `journal/day5-wordcount.md`).
+//! well-written sequential counter (numbers in `journal/measured/day5-wordcount.md`).
 //!
 //! # Go → Rust
 //!

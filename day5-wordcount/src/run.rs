@@ -138,7 +138,7 @@
 //! | KJV ×10 41 MB, 16 files | 138–142 ms | 78–82 ms | 1.84 | 1.72–1.78× | (1.8×) |
 //!
 //! One file is comfortably above 1.6×. Sixteen files sit right at 1.8× on the generated corpus and
-//! just under it on the Bible; the measured block of `journal/day5-wordcount.md`, a later quiet run, gives 1.77× (one file) and
+//! just under it on the Bible; `journal/measured/day5-wordcount.md`, a later quiet run, gives 1.77× (one file) and
 //! 1.86× (16 files) on the generated corpus, 1.72× and 1.82× on KJV. A run where `--jobs 2` needs
 //! far more CPU than `--jobs 1` (not 137 ms against 130, as there, but 200 ms) most likely had both
 //! vCPUs on one physical core, which this VM sometimes does: rerun it. What is missing from the ideal 2×, per the per-thread profile:

@@ -28,9 +28,9 @@
 //!
 //! What it costs: one allocation per push and one pin per operation (a thread-local epoch store
 //! and a `SeqCst` fence). That is why it loses to `Mutex<Vec<T>>` on one thread; see the measured
-//! table in the journal and `stack::throughput`. The allocator matters as much as the CAS: the
-//! collector frees a node on whichever thread collects, often not the one that allocated it, and
-//! glibc's `free` of such a block takes the owning arena's lock. The day's measuring binaries
+//! table in `journal/measured/day1-sync-atomic.md` and `stack::throughput`. The allocator
+//! matters as much as the CAS: the collector frees a node on whichever thread collects, often
+//! not the one that allocated it, and glibc's `free` of such a block takes the owning arena's lock. The day's measuring binaries
 //! therefore use mimalloc, whose frees from other threads are lock-free.
 
 use std::mem::ManuallyDrop;

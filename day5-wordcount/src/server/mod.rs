@@ -42,6 +42,14 @@
 //! budget"`): work done is kept, as the CLI keeps it at a deadline. After a request whose table
 //! held 8 MiB or more the allocator is asked to give the freed memory back (`malloc_trim`).
 //! `?top` is at most 100 000.
+//!
+//! Under a soak at saturation every request is answered, 200 or 503 when shed, and memory stays
+//! flat: a shed request's body is read to its end (at most `--max-body`, 5 s) while the 503 is
+//! written, so an uploading client reads its answer instead of a reset; a connection idle for
+//! `--idle-timeout` is closed; a connection's read buffer is capped at 64 KiB. A slow client
+//! holds no worker, since a job is one batch, not one request. Mixed load (steady clients beside
+//! hang-ups and tricklers):
+//! `cargo run --release -p day5-wordcount --example day5-measure -- --mix 15`.
 
 mod http;
 mod metrics;
