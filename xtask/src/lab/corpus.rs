@@ -515,7 +515,13 @@ mod tests {
         .unwrap();
         fs::write(
             dir.path().join("day1-x/lab.toml"),
-            "[[exercise]]\nid = \"day1/f\"\ntitle = \"f\"\nfile = \"src/lib.rs\"\nitem = \"i\"\nhint = \"h\"\nchecks = [\"checklist::f\"]\n",
+            "[[exercise]]\nid = \"day1/f\"\ntitle = \"f\"\nfile = \"src/lib.rs\"\nitem = \"day1/f\"\nhint = \"h\"\nchecks = [\"checklist::f\"]\n",
+        )
+        .unwrap();
+        fs::create_dir_all(dir.path().join("journal")).unwrap();
+        fs::write(
+            dir.path().join(crate::week::PATH),
+            "## day1-x\n- `day1/f` Use f\n  - proof: checklist::f\n",
         )
         .unwrap();
         let day =
