@@ -5,6 +5,10 @@
 //! jobs queued, jobs running) and on channels; every test is bounded by [`bounded`].
 #![cfg(feature = "server")]
 
+mod bodies;
+
+use bodies::distinct_words;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -342,15 +346,6 @@ async fn a_partial_result_is_unmistakable_in_every_format() {
         server.shutdown().await.unwrap();
     })
     .await;
-}
-
-/// `w0 w1 w2 …`: `n` distinct words.
-fn distinct_words(n: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity(n * 9);
-    for i in 0..n {
-        body.extend_from_slice(format!("w{i} ").as_bytes());
-    }
-    body
 }
 
 /// Past `--max-table` a request answers with what it counted, `stopped: "table budget"`; past

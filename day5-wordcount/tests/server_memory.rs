@@ -6,6 +6,10 @@
 //! four times what the default `--max-table` holds) so that it runs in seconds.
 #![cfg(all(feature = "server", target_os = "linux"))]
 
+mod bodies;
+
+use bodies::distinct_words;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -62,15 +66,6 @@ impl ServerChild {
             .unwrap();
         kib / 1024.0
     }
-}
-
-/// `w0 w1 w2 …`: `n` distinct words.
-fn distinct_words(n: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity(n * 9);
-    for i in 0..n {
-        body.extend_from_slice(format!("w{i} ").as_bytes());
-    }
-    body
 }
 
 /// Two bodies of 2 M distinct words at once: both answer with what they counted up to the table
