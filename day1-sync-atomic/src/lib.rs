@@ -15,8 +15,9 @@
 //!
 //! Modules, by checklist item:
 //!
-//! - `sync.Map` for a concurrent cache: [`map`] (the map, design and consistency), [`cache`]
-//!   (the demo built on it).
+//! - `sync.Map` for a concurrent cache: [`map`] — [`map::m1_lesson`] (Go's API over one
+//!   `RwLock<HashMap>`, the lab's map), then [`map::m2_sharded`] (the sharded map the crate uses:
+//!   design and consistency) — and [`cache`] (the demo built on it).
 //! - 90 % read / 10 % write benchmark: [`read_heavy`] (contenders, workload).
 //! - `sync/atomic` counter: [`counter`] (atomic vs mutex vs per-thread counters).
 //! - Lock-free stack: [`stack`] — [`stack::s1_leaky`] (why `pop` cannot free), then
