@@ -159,6 +159,40 @@ fn pop_during_pushes_keeps_lifo_and_drop_frees_the_rest<S: ModelStack>() {
     assert_eq!(drops.load(Relaxed), 2, "each element dropped exactly once");
 }
 
+/// A pop whose compare-exchange fails while two other threads push: the stack starts with 0, one
+/// thread pushes 1 and another pushes 2 while this thread pops once. The pop's retry must use the
+/// head its failed compare-exchange read (Acquire on failure) — a pop that reloads `head` with a
+/// Relaxed load after the failure can see the second push's node without the edge that makes its
+/// fields visible, and loom reports the read of `next` racing with the push that wrote it. Every
+/// element comes out exactly once, whatever the interleaving.
+fn pop_retries_while_two_threads_push<S: ModelStack>() {
+    let stack = Arc::new(S::new());
+    let drops = Arc::new(AtomicUsize::new(0));
+    stack.push(counted(0, &drops));
+    let pushers: Vec<_> = [1, 2]
+        .into_iter()
+        .map(|v| {
+            let (stack, drops) = (stack.clone(), drops.clone());
+            thread::spawn(move || stack.push(counted(v, &drops)))
+        })
+        .collect();
+    let mut all: Vec<u32> = stack.pop().map(|c| c.value).into_iter().collect();
+    for p in pushers {
+        p.join().unwrap();
+    }
+    while let Some(c) = stack.pop() {
+        all.push(c.value);
+    }
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        [0, 1, 2],
+        "every pushed element is popped exactly once"
+    );
+    // Relaxed: every thread has been joined.
+    assert_eq!(drops.load(Relaxed), 3, "each element dropped exactly once");
+}
+
 /// Step 1, the CAS protocol on the `sync` shim.
 mod s1_leaky {
     use super::*;
@@ -178,6 +212,11 @@ mod s1_leaky {
         loom::model(
             super::pop_during_pushes_keeps_lifo_and_drop_frees_the_rest::<LeakyStack<Counted>>,
         );
+    }
+
+    #[test]
+    fn pop_retries_while_two_threads_push() {
+        loom::model(super::pop_retries_while_two_threads_push::<LeakyStack<Counted>>);
     }
 }
 
