@@ -121,6 +121,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    die_quietly_on_a_closed_pipe();
     match Cli::parse().command {
         Command::CheckAll => check_all::run(),
         Command::Test { krate } => step::single("test", || test::run(krate.as_deref())),
@@ -144,3 +145,19 @@ fn main() -> ExitCode {
         Command::Profile { krate, args } => step::plain(profile::run(&krate, &args)),
     }
 }
+
+/// Rust programs ignore `SIGPIPE`, so a `println!` into a pipe whose reader has gone (`cargo xtask
+/// lab solution <id> | head`) panics. Give the signal its default action back, as `cat` has it:
+/// the process ends quietly when nobody reads its output any more.
+#[cfg(unix)]
+fn die_quietly_on_a_closed_pipe() {
+    // SAFETY: runs first in `main`, before xtask starts a thread, so no other thread is changing
+    // signal dispositions; `SIG_DFL` is a valid disposition for `SIGPIPE`. Programs xtask starts
+    // inherit it, and Rust ones (cargo, the tests) set their own as this one did.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn die_quietly_on_a_closed_pipe() {}

@@ -86,6 +86,9 @@ pub(crate) fn solution(lab: &Lab, what: &str) -> Result<()> {
             println!("{}: already the reference ({})", ex.id, ex.at());
             continue;
         }
+        // Write first: a reader that stops reading the diff (`| head`) must not leave the region
+        // half done, or the learner's version unsaved.
+        let kept = lab.write(ex, &reference)?;
         println!("━━ {} — {} ({})", ex.id, ex.title, ex.at());
         let diff = similar::TextDiff::from_lines(&now, &reference);
         print!(
@@ -94,7 +97,6 @@ pub(crate) fn solution(lab: &Lab, what: &str) -> Result<()> {
                 .context_radius(3)
                 .header("your version", "reference")
         );
-        let kept = lab.write(ex, &reference)?;
         println!("The reference is back in {}.", ex.file.display());
         if let Some(path) = kept {
             println!("Your version is kept in {}.", path.display());
