@@ -5,8 +5,9 @@ use std::ops::ControlFlow;
 use std::thread;
 
 use clap::Parser;
+use day1_sync_atomic::atomic_counter;
 use day1_sync_atomic::cache::Cache;
-use day1_sync_atomic::counter::{CounterConfig, CounterKind, run_counters};
+use day1_sync_atomic::counter::{CounterConfig, run_counters};
 use day1_sync_atomic::measured;
 use day1_sync_atomic::read_heavy::{ReadHeavyConfig, run_read_heavy};
 use day1_sync_atomic::stack::Stack;
@@ -106,7 +107,7 @@ fn main() {
     );
 
     println!("## 3. sync/atomic → AtomicI64\n");
-    let (count, _) = CounterKind::Atomic.run(4, 250_000);
+    let count = atomic_counter::count_with_atomic(4, 250_000);
     println!("4 threads × 250 000 fetch_add(1, Relaxed), then load: {count} (exactly 1 000 000).");
     println!(
         "One shared counter's cache line ping-pongs between cores; per-thread padded ones do not:\n"

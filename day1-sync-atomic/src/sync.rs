@@ -1,18 +1,26 @@
 //! One source, two worlds: std's primitives normally, loom's under `--cfg loom`.
 //!
-//! Code that a loom model checks (the step-1 Treiber stack) imports its atomics and cells from
-//! here, never from `std` directly, so `tests/loom_stack.rs` explores the very code the crate
-//! ships. The API is loom's: [`UnsafeCell`] hands out raw pointers through closures, which lets
+//! Code that a loom model checks (the atomic counter, the step-1 Treiber stack) imports its
+//! atomics, cells and threads from here, never from `std` directly, so `tests/loom_counter.rs` and
+//! `tests/loom_stack.rs` explore the very code the crate ships. The API is loom's: [`UnsafeCell`] hands out raw pointers through closures, which lets
 //! loom record every access and report one that is not ordered by happens-before. (The step-2
 //! stack needs no shim: crossbeam-epoch switches to loom itself under `--cfg crossbeam_loom`.)
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::AtomicPtr;
+pub(crate) use loom::sync::Arc;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicI64, AtomicPtr};
+#[cfg(loom)]
+pub(crate) use loom::thread;
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::AtomicPtr;
+pub(crate) use std::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicI64, AtomicPtr};
+#[cfg(not(loom))]
+pub(crate) use std::thread;
 
 /// `std::cell::UnsafeCell` with loom's closure-based API (the same wrapper tokio uses).
 #[cfg(not(loom))]

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
 
+use day1_sync_atomic::atomic_counter::count_with_atomic;
 use day1_sync_atomic::cache::Cache;
 use day1_sync_atomic::counter::CounterKind;
 use day1_sync_atomic::measured::maps;
@@ -181,7 +182,17 @@ fn atomic_counter_add_and_load_is_exact() {
     } else {
         1_000_000
     };
-    // The shipped counter (`CounterKind::Atomic`): its threads start together at a barrier after a
+    // The course's counter, the lab's exercise (`loom_counter` checks it under every
+    // interleaving; this checks it at full size).
+    let count = count_with_atomic(THREADS, PER_THREAD);
+    assert_eq!(
+        count,
+        (THREADS as u64 * PER_THREAD) as i64,
+        "{THREADS} threads × {PER_THREAD} increments: an increment was lost, or the count was \
+         read before every thread was joined"
+    );
+
+    // The measured counter (`CounterKind::Atomic`): its threads start together at a barrier after a
     // warm-up, so on more than one core their increments overlap. A read-then-write increment
     // (`store(load() + 1)`) loses updates here; `fetch_add` never does.
     let (count, _) = CounterKind::Atomic.run(THREADS, PER_THREAD);
