@@ -21,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::{BOUND, output_within, within};
+use common::{output_within, patience, within};
 use crossbeam_channel::{Receiver, RecvTimeoutError, bounded, select};
 use day2_context::{Context, ContextError};
 use day5_wordcount::baseline::naive;
@@ -211,21 +211,6 @@ fn open_writer(path: &Path, run: &Receiver<Counted>, wait: Duration) -> Option<F
         recv(rx) -> file => file.ok(),
         recv(run) -> ended => panic!("the run ended before it opened {}: {ended:?}", path.display()),
         default(wait) => None,
-    }
-}
-
-/// How long a test waits on a run it spawned: [`BOUND`], or the watchdog's patience when a lab
-/// command runs the tests (`LAB_CHECK`, `LAB_MISTAKE`), so that a learner's run that hangs is
-/// reported as soon as one under [`within`] would be.
-fn patience() -> Duration {
-    use labkit::watchdog::{LAB_CHECK, LAB_MISTAKE, LAB_PATIENCE};
-    if [LAB_CHECK, LAB_MISTAKE]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
-    {
-        BOUND.min(LAB_PATIENCE)
-    } else {
-        BOUND
     }
 }
 
