@@ -21,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::{BOUND, output_within, within};
+use common::{output_within, patience, within};
 use crossbeam_channel::{Receiver, RecvTimeoutError, bounded, select};
 use day2_context::{Context, ContextError};
 use day5_wordcount::baseline::naive;
@@ -339,8 +339,13 @@ fn a_zero_timeout_gives_an_empty_partial_result<S: Step>() {
         let files = files.clone();
         move || S::count_files(&Context::background(), &files, 2, Some(Duration::ZERO))
     });
-    assert_eq!(got.partial, Some(ContextError::DeadlineExceeded));
-    assert_eq!(got.counts, Counts::new());
+    assert_eq!(
+        (got.partial, got.counts),
+        (Some(ContextError::DeadlineExceeded), Counts::new()),
+        "a zero timeout is a deadline already passed: nothing is counted and the result is \
+         partial; a full count usually means the deadline never reached the pool (zero taken \
+         as \"no timeout\", or the pool run under `parent` instead of the run's context)"
+    );
     // The binary: exit status 3 and the partial-result line.
     let out = output_within(
         Command::new(BIN)
@@ -369,8 +374,53 @@ fn cancelling_the_parent_stops_a_run_with_a_timeout<S: Step>() {
     cancel.cancel();
     let hour = Some(Duration::from_secs(3600));
     let got = within(move || S::count_files(&parent, &files, 2, hour));
-    assert_eq!(got.partial, Some(ContextError::Canceled));
-    assert_eq!(got.counts, Counts::new());
+    assert_eq!(
+        (got.partial, got.counts),
+        (Some(ContextError::Canceled), Counts::new()),
+        "a run under a cancelled parent counts nothing, and its reason is the run's context's \
+         own (`Canceled`, not a deadline); a full count means the run's context was not derived \
+         from `parent`"
+    );
+}
+
+/// No timeout, and the parent cancelled: the run's scope is still derived from the parent, so the
+/// run stops at once and says why.
+fn cancelling_the_parent_stops_a_run_without_a_timeout<S: Step>() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = vec![write(dir.path(), "a.txt", b"one two")];
+    let (parent, cancel) = Context::with_cancel(&Context::background());
+    cancel.cancel();
+    let got = within(move || S::count_files(&parent, &files, 2, None));
+    assert_eq!(
+        (got.partial, got.counts),
+        (Some(ContextError::Canceled), Counts::new()),
+        "a run without --timeout under a cancelled parent must count nothing and be partial \
+         (Canceled); a full count means the run's context was not derived from `parent` (a \
+         fresh `Context::background()` instead?)"
+    );
+}
+
+/// Go's `defer cancel()`: once the run returns, its scope is cancelled and gone from the parent
+/// (no child registration, no timer entry left behind), with or without a timeout.
+fn a_finished_run_leaves_no_scope_under_its_parent<S: Step>() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = vec![write(dir.path(), "a.txt", b"one two")];
+    let (parent, _cancel_parent) = Context::with_cancel(&Context::background());
+    for timeout in [Some(Duration::from_secs(3600)), None] {
+        let got = within({
+            let (parent, files) = (parent.clone(), files.clone());
+            move || S::count_files(&parent, &files, 2, timeout)
+        });
+        assert_eq!(got.partial, None, "timeout {timeout:?}");
+        assert_eq!(
+            parent.child_scopes(),
+            0,
+            "after a run with timeout {timeout:?} returned, its context is still registered \
+             under the parent: it was never cancelled. Keep the guard of \
+             `cancel.drop_guard()` alive to the end of the function (Go: `defer cancel()`); \
+             dropping a `CancelHandle` alone does not cancel"
+        );
+    }
 }
 
 /// A pipe that never ends: the deadline stops the run, and what was read before is kept — the
@@ -387,14 +437,14 @@ fn a_run_cut_by_the_deadline_keeps_what_it_counted<S: Step>() {
         2,
         Some(deadline),
     );
-    let mut writer = open_writer(&pipe, &result, BOUND).expect("a worker opens the pipe");
+    let mut writer = open_writer(&pipe, &result, patience()).expect("a worker opens the pipe");
     writer.write_all(b"cherry cherry cherry apple\n").unwrap();
     // A line now and then, as `tail -f` gives them: a worker blocked in a read (the lesson's)
     // sees the deadline after its next line. Written until the run returns, never after.
     let got = loop {
         match result.recv_timeout(Duration::from_millis(50)) {
             Ok(got) => break got,
-            Err(RecvTimeoutError::Timeout) if start.elapsed() < BOUND => {
+            Err(RecvTimeoutError::Timeout) if start.elapsed() < patience() => {
                 let _ = writer.write_all(b"tick\n"); // fails once the reader is gone
             }
             Err(e) => panic!("no result after {:?}: {e}", start.elapsed()),
@@ -402,7 +452,13 @@ fn a_run_cut_by_the_deadline_keeps_what_it_counted<S: Step>() {
     };
     let elapsed = start.elapsed();
     drop(writer);
-    assert_eq!(got.partial, Some(ContextError::DeadlineExceeded));
+    assert_eq!(
+        got.partial,
+        Some(ContextError::DeadlineExceeded),
+        "the pipe was cut short by the deadline, so the result is partial, for that reason; \
+         `None` usually means the stopped file was counted as complete or as failed (so every \
+         file looked accounted for), `Canceled` that the run's context was cancelled early"
+    );
     assert!(elapsed >= deadline, "stopped after {elapsed:?}");
     let mut kept = got.counts;
     kept.remove("tick");
@@ -415,7 +471,7 @@ fn files_are_counted_at_once_on_the_pool<S: Step>() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (fifo(dir.path(), "a"), fifo(dir.path(), "b"));
     let result = spawn_count::<S>(&Context::background(), vec![a.clone(), b.clone()], 2, None);
-    let mut to_a = open_writer(&a, &result, BOUND).expect("a worker opens the first pipe");
+    let mut to_a = open_writer(&a, &result, patience()).expect("a worker opens the first pipe");
     // Both files are open at once within 10 s, however busy the machine; one after the other,
     // never: the first is still open here.
     let to_b = open_writer(&b, &result, Duration::from_secs(10));
@@ -424,7 +480,9 @@ fn files_are_counted_at_once_on_the_pool<S: Step>() {
     let mut to_b = to_b.expect("the second pipe is opened while the first is still being read");
     to_b.write_all(b"y z\n").unwrap();
     drop(to_b);
-    let got = result.recv_timeout(BOUND).expect("the run ends");
+    let got = result
+        .recv_timeout(patience())
+        .expect("the run ends once both pipes are closed: a run that never returns is waiting for results that never end (was the pool closed?)");
     assert_eq!(got.counts, counts(&[("x", 1), ("y", 2), ("z", 1)]));
 }
 
@@ -468,6 +526,8 @@ macro_rules! suite {
             top_n_orders_by_count_then_word,
             a_zero_timeout_gives_an_empty_partial_result,
             cancelling_the_parent_stops_a_run_with_a_timeout,
+            cancelling_the_parent_stops_a_run_without_a_timeout,
+            a_finished_run_leaves_no_scope_under_its_parent,
             a_run_cut_by_the_deadline_keeps_what_it_counted,
             files_are_counted_at_once_on_the_pool,
             the_binary_prints_the_top_ten);
@@ -494,3 +554,51 @@ suite!(lesson: Lesson, memory: #[ignore = "not meant to pass: the lesson reads a
     lower-cased word is another copy); the fast step reads 128 KiB chunks and skips a word longer \
     than --max-word"]);
 suite!(fast: Fast, memory: #[doc = "The fast step reads 128 KiB chunks and skips words longer than --max-word."]);
+
+/// The lesson's own report (`lesson::Report`), beyond what both steps share: which file failed,
+/// and when a result is partial.
+mod lesson_only {
+    use std::time::Duration;
+
+    use day2_context::Context;
+    use day5_wordcount::lesson;
+
+    use super::{common::within, write};
+
+    /// Four files, the missing one last, two workers: the failure is reported under the missing
+    /// file's own path, whichever worker read it.
+    #[test]
+    fn a_failed_file_is_reported_under_its_own_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files: Vec<_> = (0..3)
+            .map(|i| write(dir.path(), &format!("{i}.txt"), b"one two"))
+            .collect();
+        let missing = dir.path().join("missing.txt");
+        files.push(missing.clone());
+        let report = within(move || lesson::count_files(&Context::background(), &files, 2, None));
+        let failed: Vec<_> = report.failed.iter().map(|(path, _)| path.clone()).collect();
+        assert_eq!(
+            failed,
+            [missing],
+            "the one file that cannot be read is files[3]; another path here usually means the \
+             path was taken from the outcome's `worker` (which thread ran the job) instead of its \
+             `index` (which job it was)"
+        );
+        assert_eq!((report.complete, report.partial), (3, None));
+    }
+
+    /// Partial means some file was stopped or never started, not "the deadline has passed": a
+    /// run with nothing to read cut nothing short, even with a deadline already passed.
+    #[test]
+    fn a_run_with_nothing_cut_short_is_complete_after_its_deadline() {
+        let report =
+            within(|| lesson::count_files(&Context::background(), &[], 2, Some(Duration::ZERO)));
+        assert_eq!(
+            (report.complete, report.failed.len(), report.partial),
+            (0, 0, None),
+            "no file was given, so none was cut short, yet the report says partial: a report is \
+             partial only when a file was stopped or never started (complete + failed < files), \
+             not whenever the run's context is done"
+        );
+    }
+}
