@@ -69,6 +69,9 @@ pub(crate) enum Kind {
     LockAcrossCallback,
     /// An error or a failed write not reflected in the result or exit status.
     ExitStatus,
+    /// A rule of Go's library read differently: what `strings.Fields`, `strings.ToLower` or a
+    /// map's zero value do, done another way in Rust.
+    GoSemantics,
     /// A correct alternative to the reference: the checks must pass it.
     Alternate,
 }
@@ -90,6 +93,7 @@ impl fmt::Display for Kind {
             Kind::Leak => "leak",
             Kind::LockAcrossCallback => "lock-across-callback",
             Kind::ExitStatus => "exit-status",
+            Kind::GoSemantics => "go-semantics",
             Kind::Alternate => "alternate",
         };
         f.write_str(s)
