@@ -21,10 +21,6 @@ use support::{PATIENCE, bounded};
 each_step! {
     unbounded:
     timed { hundred_thousand_timed_contexts_leave_nothing_behind }
-    timers {
-        cancel_takes_the_timer_entry_out,
-        a_timed_child_of_a_done_parent_arms_no_timer,
-    }
     deep {
         cancelling_the_root_of_a_deep_chain,
         dropping_a_deep_chain_uncancelled,
@@ -93,61 +89,6 @@ mod timed {
             assert_eq!(C::timer_entries(), timers, "cancel removes the timer");
             assert!(few_more(leak::thread_count()));
             stop.cancel();
-        });
-    }
-}
-
-/// Timer entries are a resource: a cancel takes its scope's entry out of the timer, and a scope
-/// that is done before it is armed never gets one (Go: `c.timer.Stop()`, and `WithDeadline`'s
-/// `if c.err == nil` around `time.AfterFunc`).
-mod timers {
-    use super::*;
-
-    const HOUR: Duration = Duration::from_secs(3600);
-
-    pub(crate) fn cancel_takes_the_timer_entry_out<C: Step>() {
-        alone::<C>(|| {
-            let (parent, stop) = C::with_cancel(&C::background());
-            let before = C::timer_entries();
-            let (_timed, cancel) = C::with_timeout(&parent, HOUR);
-            assert_eq!(
-                C::timer_entries(),
-                before + 1,
-                "a context with a one-hour timeout has one entry in the timer"
-            );
-            cancel.cancel();
-            assert_eq!(
-                C::timer_entries(),
-                before,
-                "its own cancel left the timer entry behind: cancel must stop the scope's timer \
-                 (take `state.timer` and remove it from the timer), or every cancelled request \
-                 keeps an entry until its deadline"
-            );
-            let (_timed, _cancel) = C::with_timeout(&parent, HOUR);
-            stop.cancel();
-            assert_eq!(
-                C::timer_entries(),
-                before,
-                "the parent's cancel left the child's timer entry behind: each scope the walk \
-                 cancels must stop its own timer"
-            );
-        });
-    }
-
-    pub(crate) fn a_timed_child_of_a_done_parent_arms_no_timer<C: Step>() {
-        alone::<C>(|| {
-            let (parent, stop) = C::with_cancel(&C::background());
-            stop.cancel();
-            let before = C::timer_entries();
-            let (child, _cancel) = C::with_timeout(&parent, HOUR);
-            assert_eq!(child.err(), Some(ContextError::Canceled), "born done");
-            assert_eq!(
-                C::timer_entries(),
-                before,
-                "a child born done (its parent was already cancelled) armed a timer: no cancel \
-                 will ever stop it, so it stays until its deadline. Arm the timer only while the \
-                 scope is still live, checked under its lock"
-            );
         });
     }
 }
