@@ -39,6 +39,94 @@ fn background_flows_through_three_functions() {
     );
 }
 
+/// The leaf returns the context's own error: a chain whose deadline passed says so.
+#[test]
+fn a_chain_that_timed_out_reports_deadline_exceeded() {
+    let (expired, _cancel) = Context::with_timeout(&Context::background(), Duration::ZERO);
+    assert_eq!(
+        chain::handle_request(&expired, "gopher"),
+        Err(ContextError::DeadlineExceeded),
+        "the context's deadline had passed: the leaf must return the context's own error \
+         (`ctx.err()`), not a fixed one and not a row"
+    );
+    let (timed, cancel) = Context::with_timeout(&Context::background(), Duration::from_secs(3600));
+    let trace = chain::handle_request(&timed, "gopher").expect("a live context: a row");
+    let shown = format!("(deadline: {:?})", timed.deadline());
+    assert!(
+        trace.levels[2].contains(&shown),
+        "the row should name the context's deadline, {shown}: {trace:?}"
+    );
+    cancel.cancel();
+}
+
+/// Joins `worker`, failing with `meaning` if it has not exited within half the test's patience
+/// (so this message, not the watchdog's, is what a learner sees).
+fn join_worker(worker: thread::JoinHandle<worker::Exit>, meaning: &str) -> worker::Exit {
+    let (exited, exit) = crossbeam_channel::bounded(1);
+    thread::spawn(move || {
+        let _ = exited.send(worker.join());
+    });
+    exit.recv_timeout(PATIENCE / 2)
+        .unwrap_or_else(|_| {
+            panic!(
+                "the worker did not exit within {:?}: {meaning}",
+                PATIENCE / 2
+            )
+        })
+        .expect("the worker did not panic")
+}
+
+/// The cluster "a plain blocking send": nobody reads the results (a rendezvous channel), so the
+/// worker's send of its first square can only end by racing `done()`.
+#[test]
+fn a_worker_blocked_on_sending_a_result_exits_when_cancelled() {
+    bounded(PATIENCE * 2, || {
+        let (ctx, cancel) = Context::with_cancel(&Context::background());
+        let (jobs_tx, jobs_rx) = crossbeam_channel::bounded(0);
+        let (results_tx, results_rx) = crossbeam_channel::bounded(0);
+        let worker = worker::spawn_worker(&ctx, jobs_rx, results_tx);
+        // A rendezvous: when this returns, the worker holds job 7; its result has no reader.
+        jobs_tx.send(7).expect("the worker is running");
+        cancel.cancel();
+        let exit = join_worker(
+            worker,
+            "after the cancel it is still blocked — most likely in a plain `results.send(…)` that \
+             nobody will ever receive; the send must be an arm of a `select!` with \
+             `recv(ctx.done())`",
+        );
+        assert_eq!(exit.reason, ContextError::Canceled);
+        assert!(
+            results_rx.try_recv().is_err(),
+            "the result was never read, so it cannot have been delivered"
+        );
+        drop(jobs_tx);
+    });
+}
+
+/// `done()` fires for a deadline too: the worker's exit names the error that ended it.
+#[test]
+fn a_worker_whose_deadline_passes_reports_deadline_exceeded() {
+    bounded(PATIENCE * 2, || {
+        let (ctx, _cancel) =
+            Context::with_timeout(&Context::background(), Duration::from_millis(50));
+        let (jobs_tx, jobs_rx) = unbounded();
+        let (results_tx, _results_rx) = unbounded();
+        let worker = worker::spawn_worker(&ctx, jobs_rx, results_tx);
+        let exit = join_worker(
+            worker,
+            "its context's 50 ms deadline passed while it waited for jobs: it should have \
+             seen `done()` fire",
+        );
+        assert_eq!(
+            exit.reason,
+            ContextError::DeadlineExceeded,
+            "the worker was ended by its deadline: `Exit::reason` must be `ctx.err()`, the \
+             context's own error, not a fixed `Canceled`"
+        );
+        drop(jobs_tx);
+    });
+}
+
 #[test]
 fn with_cancel_stops_a_long_running_thread() {
     bounded(PATIENCE * 2, || {
@@ -99,6 +187,54 @@ fn with_timeout_aborts_a_slow_http_request() {
                 assert_eq!(event, Some(expected));
             }
             cancel.cancel();
+        });
+    });
+}
+
+/// A cancel, not a deadline, while the request waits on the server: the request is abandoned at
+/// once and reports `Canceled`. The cancel comes when the handler reports `Started`, so the
+/// request is in flight.
+#[test]
+fn cancelling_the_context_aborts_an_in_flight_http_request() {
+    bounded(PATIENCE * 3, || {
+        runtime().block_on(async {
+            let mut server = http::start_slow_server(Duration::from_secs(3600))
+                .await
+                .expect("bind 127.0.0.1:0");
+            let client = reqwest::Client::new();
+            let url = server.url();
+            let (ctx, cancel) = Context::with_cancel(&Context::background());
+            let canceller = async {
+                let event = tokio::time::timeout(PATIENCE, server.events.recv())
+                    .await
+                    .expect("the request reaches the handler promptly");
+                assert_eq!(event, Some(HandlerEvent::Started));
+                cancel.cancel();
+            };
+            let fetched = async {
+                tokio::time::timeout(PATIENCE / 2, http::fetch(&ctx, &client, &url))
+                    .await
+                    .expect(
+                        "fetch did not return after its context was cancelled (the server takes \
+                         an hour): the request must race `ctx.cancelled()` — a deadline-only \
+                         timeout, or a check of `ctx.err()` before or after the request, never \
+                         sees a cancel",
+                    )
+            };
+            let (outcome, ()) = tokio::join!(fetched, canceller);
+            assert!(
+                matches!(outcome, Err(FetchError::Context(ContextError::Canceled))),
+                "expected the request abandoned with the context's error, Canceled; got \
+                 {outcome:?}"
+            );
+            let event = tokio::time::timeout(PATIENCE, server.events.recv())
+                .await
+                .expect("the server notices the client went away promptly");
+            assert_eq!(
+                event,
+                Some(HandlerEvent::Dropped),
+                "the abandoned request's future must be dropped, which closes the connection"
+            );
         });
     });
 }

@@ -19,6 +19,7 @@ use step::{Cancel, Step, each_step};
 use support::{PATIENCE, bounded};
 
 each_step! {
+    unbounded:
     timed { hundred_thousand_timed_contexts_leave_nothing_behind }
     deep {
         cancelling_the_root_of_a_deep_chain,

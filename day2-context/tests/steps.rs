@@ -9,8 +9,8 @@
 //! `otherContext{c}` — a foreign `Context` implementation wrapping `c`, which forces the slow
 //! propagation path — maps to a `with_value` link here, the one kind of context that has no cancel
 //! scope of its own. Go's `quiescent`/`veryLongDuration` become `PATIENCE`, a bound that only a
-//! failing test reaches; a test that waits on another thread runs under `support::bounded`, which
-//! fails it after that bound. The invariants of both steps' module docs follow, in `invariants`.
+//! failing test reaches; every test runs under `support::bounded` (`step::bounded`), which fails
+//! it after a bound, so a wrong solution that deadlocks is reported instead of hanging the run. The invariants of both steps' module docs follow, in `invariants`.
 
 mod step;
 mod support;
@@ -23,6 +23,7 @@ use step::{Cancel, Step, each_step};
 use support::{PATIENCE, bounded};
 
 each_step! {
+    bounded:
     background { background_is_never_done }
     with_cancel { cancel_reaches_the_context_an_other_link_and_a_child }
     parent_finishes_child { cancelling_the_parent_finishes_and_unregisters_every_child }
@@ -49,6 +50,7 @@ each_step! {
         a_cancel_returns_only_once_its_subtree_is_done,
         duration_max_adds_no_deadline,
         a_thread_selecting_on_done_exits_when_cancelled,
+        a_child_born_past_its_deadline_leaves_its_parent,
     }
 }
 
@@ -601,5 +603,28 @@ mod invariants {
             assert_eq!((sum, err), (55, Some(ContextError::Canceled)));
             drop(jobs);
         });
+    }
+
+    /// A scope born past its deadline is done at once — and, like any cancelled scope, leaves
+    /// its parent's `children`.
+    pub(crate) fn a_child_born_past_its_deadline_leaves_its_parent<C: Step>() {
+        let (parent, stop) = C::with_cancel(&C::background());
+        let past = Instant::now()
+            .checked_sub(Duration::from_secs(1))
+            .unwrap_or_else(Instant::now);
+        let (child, _cancel) = C::with_deadline(&parent, past);
+        assert_eq!(
+            child.err(),
+            Some(ContextError::DeadlineExceeded),
+            "a deadline already passed: the child is done at once, with DeadlineExceeded"
+        );
+        assert_eq!(
+            parent.child_scopes(),
+            0,
+            "the expired child is still registered in its parent's children: a scope cancelled \
+             because its deadline passed must leave its parent (cancel it with \
+             remove_from_parent = true), or a long-lived parent keeps it forever"
+        );
+        stop.cancel();
     }
 }

@@ -119,26 +119,39 @@ step!(
     live_scopes: || Some(introspect::live_scopes())
 );
 
+/// Runs `test` under the watchdog ([`crate::support::bounded`]): a wrong solution that deadlocks
+/// or never wakes a waiter fails the test, named, instead of hanging the run.
+pub(crate) fn bounded(test: fn()) {
+    crate::support::bounded(crate::support::PATIENCE * 3, test);
+}
+
+/// Runs `test` on the test's own thread: for tests that bound their own bodies (`tests/hostile.rs`
+/// waits for its turn first, which must not count against the bound).
+pub(crate) fn unbounded(test: fn()) {
+    test();
+}
+
 /// Runs each listed generic test (`<group>::<test>::<C>()`) once per step: as
-/// `lesson::<group>::<test>` and `fast::<group>::<test>`.
+/// `lesson::<group>::<test>` and `fast::<group>::<test>`, each through `$run` ([`bounded`] or
+/// [`unbounded`]).
 macro_rules! each_step {
-    ($($group:ident { $($test:ident),* $(,)? })*) => {
-        each_step!(@step lesson, day2_context::lesson::Context, $($group { $($test),* })*);
-        each_step!(@step fast, day2_context::Context, $($group { $($test),* })*);
-    };
-    (@step $step:ident, $ctx:ty, $($group:ident { $($test:ident),* })*) => {
+    (@step $run:ident, $step:ident, $ctx:ty, $($group:ident { $($test:ident),* })*) => {
         mod $step {
             $(
                 mod $group {
                     $(
                         #[test]
                         fn $test() {
-                            crate::$group::$test::<$ctx>();
+                            crate::step::$run(crate::$group::$test::<$ctx>);
                         }
                     )*
                 }
             )*
         }
+    };
+    ($run:ident: $($group:ident { $($test:ident),* $(,)? })*) => {
+        each_step!(@step $run, lesson, day2_context::lesson::Context, $($group { $($test),* })*);
+        each_step!(@step $run, fast, day2_context::Context, $($group { $($test),* })*);
     };
 }
 pub(crate) use each_step;
