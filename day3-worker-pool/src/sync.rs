@@ -47,7 +47,7 @@ mod loom_condvar {
             &self,
             guard: MutexGuard<'a, T>,
         ) -> LockResult<MutexGuard<'a, T>> {
-            if self.waits.fetch_add(1, Relaxed) % 2 == 0 {
+            if self.waits.fetch_add(1, Relaxed).is_multiple_of(2) {
                 return Ok(guard); // spurious: woken by nobody
             }
             self.inner.wait(guard)

@@ -94,35 +94,40 @@ fn results_close_after_all_workers_finish() {
 /// the rest unrun, and `results` closes after as many results as there are workers.
 #[test]
 fn results_close_after_every_job_with_more_jobs_than_workers() {
-    watched("results_close_after_every_job_with_more_jobs_than_workers", || {
-        const WORKERS: usize = 2;
-        const JOBS: usize = 5 * WORKERS;
-        for way in ["last Sender dropped", "WaitGroup + closer"] {
-            let (jobs_tx, jobs_rx) = unbounded();
-            for job in 0..JOBS {
-                jobs_tx.send(job).unwrap();
-            }
-            drop(jobs_tx); // Go: close(jobs)
-            let double = |j: usize| 2 * j;
-            let (results, handles) = match way {
-                "last Sender dropped" => r1_last_sender::spawn_workers(&jobs_rx, WORKERS, double),
-                _ => r2_wait_group::spawn_workers(&jobs_rx, WORKERS, double),
-            };
-            drop(jobs_rx);
-            let mut got: Vec<usize> = results.iter().collect(); // ends when results close
-            got.sort_unstable();
-            assert_eq!(
-                got,
-                (0..JOBS).map(double).collect::<Vec<_>>(),
-                "{way}: {JOBS} jobs on {WORKERS} workers: expected every job's result before \
+    watched(
+        "results_close_after_every_job_with_more_jobs_than_workers",
+        || {
+            const WORKERS: usize = 2;
+            const JOBS: usize = 5 * WORKERS;
+            for way in ["last Sender dropped", "WaitGroup + closer"] {
+                let (jobs_tx, jobs_rx) = unbounded();
+                for job in 0..JOBS {
+                    jobs_tx.send(job).unwrap();
+                }
+                drop(jobs_tx); // Go: close(jobs)
+                let double = |j: usize| 2 * j;
+                let (results, handles) = match way {
+                    "last Sender dropped" => {
+                        r1_last_sender::spawn_workers(&jobs_rx, WORKERS, double)
+                    }
+                    _ => r2_wait_group::spawn_workers(&jobs_rx, WORKERS, double),
+                };
+                drop(jobs_rx);
+                let mut got: Vec<usize> = results.iter().collect(); // ends when results close
+                got.sort_unstable();
+                assert_eq!(
+                    got,
+                    (0..JOBS).map(double).collect::<Vec<_>>(),
+                    "{way}: {JOBS} jobs on {WORKERS} workers: expected every job's result before \
                  `results` closed; fewer usually means a worker stopped after its first job \
                  instead of looping until `jobs` is closed and drained"
-            );
-            for h in handles {
-                h.join().unwrap();
+                );
+                for h in handles {
+                    h.join().unwrap();
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 for_each_pool! {

@@ -454,7 +454,8 @@ for_each_pool! {
     fn finish_reads_the_results_while_workers_still_send() {
         watched("finish_reads_the_results_while_workers_still_send", || {
             const CAPACITY: usize = 2;
-            let mut pool = small_pool(&Context::background(), 1, CAPACITY, |_: &Context, job: usize| job);
+            let mut pool =
+                small_pool(&Context::background(), 1, CAPACITY, |_: &Context, job: usize| job);
             pool.submit_all(0..2 * CAPACITY); // the worker ends up blocked on result 2
             let account = pool.finish();
             assert_eq!(
