@@ -202,6 +202,15 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "already handed out")]
+    fn an_index_already_handed_out_panics() {
+        let mut r = Reorder::new();
+        r.insert(0, 'a');
+        assert_eq!(r.pop(), Some((0, 'a')));
+        r.insert(0, 'a'); // job 0 reported a second time, after it was handed out
+    }
+
+    #[test]
     fn in_order_adapter_flushes_past_gaps_at_the_end() {
         let o = |index| Outcome {
             index,

@@ -10,7 +10,7 @@ use std::thread;
 #[cfg(feature = "contenders")]
 use std::time::Duration;
 
-use crossbeam_channel::{TryRecvError, bounded, unbounded};
+use crossbeam_channel::{Select, TryRecvError, bounded, unbounded};
 use day2_context::Context;
 #[cfg(feature = "contenders")]
 use day3_worker_pool::demo::{collect_in_order, sleep_durations, sleeping_job};
@@ -87,6 +87,47 @@ fn results_close_after_all_workers_finish() {
             }
         }
     });
+}
+
+/// More jobs than workers, both ways: every job is run and its result arrives before `results`
+/// closes. A worker that takes one job and exits (Go's `job := <-jobs` without the `for`) leaves
+/// the rest unrun, and `results` closes after as many results as there are workers.
+#[test]
+fn results_close_after_every_job_with_more_jobs_than_workers() {
+    watched(
+        "results_close_after_every_job_with_more_jobs_than_workers",
+        || {
+            const WORKERS: usize = 2;
+            const JOBS: usize = 5 * WORKERS;
+            for way in ["last Sender dropped", "WaitGroup + closer"] {
+                let (jobs_tx, jobs_rx) = unbounded();
+                for job in 0..JOBS {
+                    jobs_tx.send(job).unwrap();
+                }
+                drop(jobs_tx); // Go: close(jobs)
+                let double = |j: usize| 2 * j;
+                let (results, handles) = match way {
+                    "last Sender dropped" => {
+                        r1_last_sender::spawn_workers(&jobs_rx, WORKERS, double)
+                    }
+                    _ => r2_wait_group::spawn_workers(&jobs_rx, WORKERS, double),
+                };
+                drop(jobs_rx);
+                let mut got: Vec<usize> = results.iter().collect(); // ends when results close
+                got.sort_unstable();
+                assert_eq!(
+                    got,
+                    (0..JOBS).map(double).collect::<Vec<_>>(),
+                    "{way}: {JOBS} jobs on {WORKERS} workers: expected every job's result before \
+                 `results` closed; fewer usually means a worker stopped after its first job \
+                 instead of looping until `jobs` is closed and drained"
+                );
+                for h in handles {
+                    h.join().unwrap();
+                }
+            }
+        },
+    );
 }
 
 for_each_pool! {
@@ -267,11 +308,22 @@ for_each_pool! {
             });
             pool.submit(21);
             assert_eq!(started.recv_timeout(PATIENCE), Ok(21));
-            pool.cancel(); // the worker is now blocked on `results`, or about to be
+            // Wait until the result is offered: on the rendezvous channel, until the worker is
+            // blocked sending it (a receive would now succeed; `ready` does not perform it). Only
+            // then cancel, so the cancel comes while the send waits, never before it.
+            let mut offered = Select::new();
+            offered.recv(pool.results());
+            assert!(
+                offered.ready_timeout(PATIENCE).is_ok(),
+                "the worker ran the job but never offered its result on `results`"
+            );
+            pool.cancel();
             assert_eq!(
                 gone.recv_timeout(PATIENCE),
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected),
-                "the worker stayed blocked on a results channel nobody reads after the cancel"
+                "after the cancel the worker stayed blocked sending a result nobody reads: a send \
+                 that must end on a cancel has to be selected against `ctx.done()` (a look at \
+                 done() before a plain send misses a cancel that comes while it waits)"
             );
             let account = pool.shutdown();
             assert_eq!(

@@ -55,3 +55,46 @@ fn wait_on_another_thread_waits_for_a_token_cloned_from_a_token() {
         assert_eq!(waiter.join().unwrap(), 7);
     });
 }
+
+/// Two waiters (Go allows any number of goroutines in `wg.Wait()`), and a worker whose token is the
+/// last one. When the count reaches 0 every waiter must wake: a `notify_one` wakes one and leaves
+/// the other asleep forever, which loom reports as a deadlock. The shim's `Condvar` wakes each
+/// waiter's first wait spuriously, as std's may: a wait guarded by `if` instead of `while` returns
+/// while the worker still holds its token, and the assertion below sees its write missing.
+#[test]
+fn two_waiters_both_wake_once_every_token_is_dropped() {
+    loom::model(|| {
+        let wg = WaitGroup::new();
+        let worker_token = wg.clone();
+        let second_waiter = wg.clone();
+        let done = Arc::new(AtomicUsize::new(0));
+        let worker = {
+            let done = Arc::clone(&done);
+            thread::spawn(move || {
+                done.store(1, Relaxed);
+                drop(worker_token); // Go: wg.Done()
+            })
+        };
+        let waiter = {
+            let done = Arc::clone(&done);
+            thread::spawn(move || {
+                second_waiter.wait();
+                done.load(Relaxed)
+            })
+        };
+        wg.wait();
+        assert_eq!(
+            done.load(Relaxed),
+            1,
+            "the first waiter returned from wait() before the worker dropped its token \
+             (a wake-up taken for `count == 0` without checking the count again?)"
+        );
+        assert_eq!(
+            waiter.join().unwrap(),
+            1,
+            "the second waiter returned from wait() before the worker dropped its token \
+             (a wake-up taken for `count == 0` without checking the count again?)"
+        );
+        worker.join().unwrap();
+    });
+}

@@ -33,6 +33,17 @@ pub mod lesson {
     ) -> Pool<J, R> {
         Pool::new(ctx, size, 0, work)
     }
+
+    /// A pool whose channels hold `capacity` values: a worker blocks on a result once `capacity`
+    /// results wait unread.
+    pub fn small_pool<J: Send + 'static, R: Send + 'static>(
+        ctx: &Context,
+        size: usize,
+        capacity: usize,
+        work: impl Fn(&Context, J) -> R + Send + Sync + 'static,
+    ) -> Pool<J, R> {
+        Pool::new(ctx, size, capacity, work)
+    }
 }
 
 /// Step 2, `pool::p2_fast`: the crate's `Pool`, the one days 4 and 5 build on.
@@ -55,6 +66,17 @@ pub mod fast {
     pub fn rendezvous_pool<J: Send + 'static, R: Send + 'static>(
         ctx: &Context,
         size: usize,
+        work: impl Fn(&Context, J) -> R + Send + Sync + 'static,
+    ) -> Pool<J, R> {
+        Pool::new(ctx, size, work)
+    }
+
+    /// The fast step's channels are unbounded: `capacity` is ignored, and a test of a full results
+    /// channel checks on it only that every result still arrives.
+    pub fn small_pool<J: Send + 'static, R: Send + 'static>(
+        ctx: &Context,
+        size: usize,
+        _capacity: usize,
         work: impl Fn(&Context, J) -> R + Send + Sync + 'static,
     ) -> Pool<J, R> {
         Pool::new(ctx, size, work)
