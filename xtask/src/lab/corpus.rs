@@ -18,7 +18,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::time::Instant;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -226,6 +230,20 @@ enum Outcome {
 }
 
 impl Outcome {
+    /// The line a run prints after its mark.
+    fn detail(&self) -> String {
+        match self {
+            Outcome::Failed(check, first) => format!(
+                "{check}: {}",
+                first.lines().take(2).collect::<Vec<_>>().join(" / ")
+            ),
+            Outcome::Skipped(why) | Outcome::Error(why) => {
+                why.lines().next().unwrap_or_default().to_string()
+            }
+            Outcome::Passed => "every check passes".into(),
+        }
+    }
+
     fn mark(&self) -> &'static str {
         match self {
             Outcome::Passed => "✓",
@@ -288,9 +306,76 @@ impl Row<'_> {
     }
 }
 
-/// `lab prove --mutants [<day>] --runs N`.
-pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
+/// How many entries are judged at once. A wrong entry often waits (on a test's watchdog, on a
+/// deadlock) and a loom model keeps one core busy: two at a time keep a 2-core machine working.
+const AT_ONCE: usize = 2;
+
+/// Judges each `(switch key, entry, exercise)` of `day` `runs` times, [`AT_ONCE`] entries at a
+/// time, printing each entry's runs as a block once it is judged; an entry not started by
+/// `deadline` is not run (SKIPPED). Rows come back in `jobs`' order.
+fn judge_all<'a>(
+    copy_ws: &ws::Workspace,
+    day: &Day,
+    jobs: &[(String, &'a Entry, &Exercise)],
+    runs: usize,
+    deadline: Option<Instant>,
+) -> Vec<Row<'a>> {
+    let next = AtomicUsize::new(0);
+    let rows: Mutex<Vec<Option<Row<'a>>>> = Mutex::new(jobs.iter().map(|_| None).collect());
+    thread::scope(|s| {
+        for _ in 0..AT_ONCE {
+            s.spawn(|| {
+                // Relaxed: the counter only hands out indices; the rows are published by the
+                // mutex and by the scope's join.
+                while let Some((key, entry, ex)) = jobs.get(next.fetch_add(1, Relaxed)) {
+                    let mut block = format!(
+                        "\nlab prove --mutants: {} {:?} ({})\n",
+                        ex.id, entry.name, entry.kind
+                    );
+                    let t = Instant::now();
+                    let outcomes: Vec<Outcome> = if deadline.is_some_and(|d| t >= d) {
+                        let o = Outcome::Skipped("not run: the time budget was spent".into());
+                        block.push_str("  SKIPPED: not run, the time budget was spent\n");
+                        vec![o]
+                    } else {
+                        (1..=runs)
+                            .map(|i| {
+                                let o = judge_entry(copy_ws, day, ex, key);
+                                block.push_str(&format!(
+                                    "  run {i}: {} {}\n",
+                                    o.mark(),
+                                    o.detail()
+                                ));
+                                o
+                            })
+                            .collect()
+                    };
+                    print!("{block}");
+                    let row = Row {
+                        entry,
+                        runs: outcomes,
+                        seconds: t.elapsed().as_secs_f64() / runs.max(1) as f64,
+                    };
+                    let i = jobs
+                        .iter()
+                        .position(|(k, ..)| k == key)
+                        .expect("a job of this list");
+                    rows.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(row);
+                }
+            });
+        }
+    });
+    rows.into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// `lab prove --mutants [<day>] --runs N [--budget SECS]`.
+pub(crate) fn run(day: Option<&str>, runs: usize, budget: Option<Duration>) -> Result<bool> {
     let started = Instant::now();
+    let deadline = budget.map(|b| started + b);
     let real_ws = ws::current()?;
     let real = Lab::open(real_ws)?;
     let days: Vec<&Day> = match day {
@@ -350,40 +435,19 @@ pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
                 copy.put(ex, &switch(&reference, &variants))?;
             }
         }
-        for (n, entry) in entries.iter().enumerate() {
-            let ex = day
-                .exercises
-                .iter()
-                .find(|e| e.id == entry.exercise)
-                .context("parse checked the exercise")?;
-            println!(
-                "\nlab prove --mutants: {} {:?} ({})",
-                ex.id, entry.name, entry.kind
-            );
-            let t = Instant::now();
-            let outcomes: Vec<Outcome> = (1..=runs)
-                .map(|i| {
-                    let o = judge_entry(&copy_ws, day, ex, &key(&ex.id, n));
-                    let detail = match &o {
-                        Outcome::Failed(check, first) => format!(
-                            "{check}: {}",
-                            first.lines().take(2).collect::<Vec<_>>().join(" / ")
-                        ),
-                        Outcome::Skipped(why) | Outcome::Error(why) => {
-                            why.lines().next().unwrap_or_default().to_string()
-                        }
-                        Outcome::Passed => "every check passes".into(),
-                    };
-                    println!("  run {i}: {} {detail}", o.mark());
-                    o
-                })
-                .collect();
-            rows.push(Row {
-                entry,
-                runs: outcomes,
-                seconds: t.elapsed().as_secs_f64() / runs.max(1) as f64,
-            });
-        }
+        let jobs = entries
+            .iter()
+            .enumerate()
+            .map(|(n, entry)| {
+                let ex = day
+                    .exercises
+                    .iter()
+                    .find(|e| e.id == entry.exercise)
+                    .context("parse checked the exercise")?;
+                Ok((key(&ex.id, n), entry, ex))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        rows.extend(judge_all(&copy_ws, day, &jobs, runs, deadline));
         for ex in &day.exercises {
             let original = real
                 .exercises()
@@ -407,10 +471,19 @@ pub(crate) fn run(day: Option<&str>, runs: usize) -> Result<bool> {
             r.entry.exercise, r.entry.name, r.entry.kind, r.entry.why
         );
     }
+    let not_run = rows
+        .iter()
+        .filter(|r| r.runs.iter().all(|o| matches!(o, Outcome::Skipped(_))))
+        .count();
     println!(
-        "\nlab prove --mutants: {} entries × {runs} runs, {} not proved, in {:.0} s",
+        "\nlab prove --mutants: {} entries × {runs} runs, {} not proved, {}in {:.0} s",
         rows.len(),
         bad.len(),
+        if not_run > 0 {
+            format!("{not_run} SKIPPED (not run within the time budget, or a step skipped here), ")
+        } else {
+            String::new()
+        },
         started.elapsed().as_secs_f64()
     );
     Ok(bad.is_empty())

@@ -52,6 +52,7 @@ mod tree;
 mod watch;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -117,6 +118,10 @@ pub(crate) enum Command {
         /// With `--mutants`: how many times each entry runs.
         #[arg(long, default_value_t = 3, requires = "mutants")]
         runs: usize,
+        /// With `--mutants`: start no entry after this many seconds (the rest are listed as
+        /// SKIPPED), for a CI run with a time limit.
+        #[arg(long, value_name = "SECS", requires = "mutants")]
+        budget: Option<u64>,
     },
 }
 
@@ -142,7 +147,8 @@ pub(crate) fn run(command: Option<Command>) -> ExitCode {
                 mutants: true,
                 day,
                 runs,
-            } => return corpus::run(day.as_deref(), runs),
+                budget,
+            } => return corpus::run(day.as_deref(), runs, budget.map(Duration::from_secs)),
             Command::Prove { .. } => {
                 let row = step::run("lab", ci::run);
                 return Ok(!matches!(row.state, step::State::Failed(_)));
