@@ -277,6 +277,25 @@ pub(crate) fn execute(
             exit,
             cut_short,
         );
+        if let (Mode::Bounded(idle), Some(_)) = (mode, run.signal) {
+            // libtest holds a test's output until the test ends, which an aborted process never
+            // reaches: the panic that started the abort is lost. Run the test that aborted alone,
+            // its output not captured, and show that first panic.
+            if let Some(name) = aborted_test(&run.stderr) {
+                let again = cmd
+                    .clone()
+                    .args(["--exact", name, "--nocapture", "--test-threads=1"])
+                    .capture_bounded(&what, idle, |line| result_line(line).is_some())?;
+                let output = binary_failure_output(&again.stderr);
+                if output.contains(" panicked at ")
+                    && let Some(r) = report.results[from..]
+                        .iter_mut()
+                        .find(|r| r.name.starts_with('('))
+                {
+                    r.output = output;
+                }
+            }
+        }
         if let (Some(idle), true) = (run.killed_after, cut_short) {
             // libtest prints why a test failed only at the end, which a killed process never
             // reaches: run the tests that failed again, alone, for their messages.
@@ -356,12 +375,29 @@ fn listed(stdout: &str) -> Vec<String> {
 
 /// What a failure that no test owns keeps of the binary's stderr: a ThreadSanitizer report from
 /// its first line on (its stacks are the point; up to 200 lines), else the last 20 lines.
+/// The test whose thread panicked last before the process aborted (libtest names each test's
+/// thread after the test), from `thread '<name>' (<id>) panicked at …`.
+fn aborted_test(stderr: &str) -> Option<&str> {
+    stderr.lines().rev().find_map(|l| {
+        l.strip_prefix("thread '")?
+            .split_once("' ")
+            .map(|(name, _)| name)
+    })
+}
+
 fn binary_failure_output(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().collect();
-    match lines
+    let tsan = lines
         .iter()
-        .position(|l| l.contains("WARNING: ThreadSanitizer"))
-    {
+        .position(|l| l.contains("WARNING: ThreadSanitizer"));
+    // A process that aborted on a panic while panicking (loom unwinding out of a deadlock, a drop
+    // that panics) names the cause in its first panic; the last one is only the abort.
+    let first_panic = || {
+        lines
+            .iter()
+            .position(|l| l.starts_with("thread '") && l.contains(" panicked at "))
+    };
+    match tsan.or_else(first_panic) {
         Some(start) => lines[start..]
             .iter()
             .take(200)
@@ -831,6 +867,35 @@ mod tests {
         let one = format!("\nrunning 1 test\ntest a ... ok\n\n{}", summary(1));
         let report = read_cargo_test("miri", day, &one, &stderr).unwrap();
         assert!(report.failed_binaries[0].contains("cargo ran 2 test binaries but 1"));
+    }
+
+    #[test]
+    fn an_aborted_binary_shows_its_first_panic_not_the_abort() {
+        // A loom model that deadlocked: loom panics, and unwinding out of its scheduler panics
+        // again in a destructor, which aborts the process.
+        let stderr = "running 1 test\n\
+            thread 'two_waiters' (1) panicked at loom-0.7.3/src/rt/execution.rs:215:13:\n\
+            deadlock; threads = [(Id(0), Blocked(Location(None))), (Id(1), Terminated)]\n\
+            stack backtrace:\n   0: loom::rt::execution::Execution::schedule\n\
+            thread 'two_waiters' (1) panicked at loom-0.7.3/src/rt/thread.rs:276:39:\n\
+            called `Option::unwrap()` on a `None` value\n\
+            thread 'two_waiters' (1) panicked at library/core/src/panicking.rs:233:5:\n\
+            panic in a destructor during cleanup\n\
+            thread caused non-unwinding panic. aborting.\n";
+        let got = binary_failure_output(stderr);
+        assert!(
+            got.starts_with("thread 'two_waiters' (1) panicked at loom-0.7.3/src/rt/execution.rs")
+                && got
+                    .lines()
+                    .nth(1)
+                    .unwrap()
+                    .starts_with("deadlock; threads ="),
+            "{got}"
+        );
+        // Without a panic, the end of stderr.
+        assert_eq!(binary_failure_output("a\nb\n"), "a\nb");
+        assert_eq!(aborted_test(stderr), Some("two_waiters"));
+        assert_eq!(aborted_test("a\nb\n"), None);
     }
 
     #[test]

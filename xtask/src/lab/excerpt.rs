@@ -8,10 +8,16 @@
 //! - A ThreadSanitizer report starts at the learner's code: its header, then for each access only
 //!   the frames in the workspace's own crates (std's, libtest's and the registry's are left out),
 //!   then its summary.
+//! - A loom deadlock (`deadlock; threads = [...]`) is said in words under loom's line.
 //! - Never empty: a failure whose output has nothing left says so.
 
 /// How many lines of a failure are shown.
 const LINES: usize = 10;
+
+/// What loom's `deadlock; threads = [...]` means, said under it.
+const LOOM_DEADLOCK: &str = "(loom found an interleaving in which every thread still running is \
+     blocked: a deadlock, or a waiter that nothing wakes — a missed or single notify where several \
+     wait, a check made before the wait instead of under its lock)";
 
 /// The excerpt of a failed test's output (`output` is what libtest printed for it, or a binary's
 /// stderr for a failure that no test owns).
@@ -24,7 +30,12 @@ pub(crate) fn failure(output: &str) -> String {
         .take_while(|l| !l.starts_with("stack backtrace:"))
         .filter(|l| !l.trim().is_empty() && !is_noise(l))
         .take(LINES)
-        .map(strings_for_bytes)
+        .flat_map(|l| {
+            let gloss = l
+                .starts_with("deadlock; threads =")
+                .then(|| LOOM_DEADLOCK.to_string());
+            std::iter::once(strings_for_bytes(l)).chain(gloss)
+        })
         .collect();
     if lines.is_empty() {
         return "(the test printed nothing about why; run it alone to see more)".to_string();
@@ -206,6 +217,19 @@ For more information about this error, try `rustc --explain E0061`.
 warning: `day1-sync-atomic` (lib) generated 3 warnings
 error: could not compile `day1-sync-atomic` (lib) due to 1 previous error; 3 warnings emitted
 ";
+
+    #[test]
+    fn a_loom_deadlock_is_said_in_words() {
+        let got = failure(
+            "thread 'two_waiters' (1) panicked at loom-0.7.3/src/rt/execution.rs:215:13:\n\
+             deadlock; threads = [(Id(0), Blocked(Location(None)))]\n\
+             stack backtrace:\n   0: loom::rt::execution::Execution::schedule\n",
+        );
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines.len(), 3, "{got}");
+        assert!(lines[1].starts_with("deadlock; threads ="), "{got}");
+        assert!(lines[2].starts_with("(loom found an interleaving"), "{got}");
+    }
 
     #[test]
     fn a_compile_error_is_shown_once_without_the_stubs_warnings() {
