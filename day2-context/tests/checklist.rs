@@ -151,14 +151,20 @@ fn with_cancel_stops_a_long_running_thread() {
     });
 }
 
+/// A server whose handler answers after an hour (it reports when a request reaches it and when it
+/// is dropped), and a client for it.
+async fn hour_long_server() -> (http::SlowServer, reqwest::Client) {
+    let server = http::start_slow_server(Duration::from_secs(3600))
+        .await
+        .expect("bind 127.0.0.1:0");
+    (server, reqwest::Client::new())
+}
+
 #[test]
 fn with_timeout_aborts_a_slow_http_request() {
     bounded(PATIENCE * 3, || {
         runtime().block_on(async {
-            let mut server = http::start_slow_server(Duration::from_secs(3600))
-                .await
-                .expect("bind 127.0.0.1:0");
-            let client = reqwest::Client::new();
+            let (mut server, client) = hour_long_server().await;
             // Long enough for the request to reach the handler first even under ThreadSanitizer.
             let timeout = Duration::from_secs(3);
             // Before the context: its deadline is counted from its creation, so `elapsed >= timeout`.
@@ -198,10 +204,7 @@ fn with_timeout_aborts_a_slow_http_request() {
 fn cancelling_the_context_aborts_an_in_flight_http_request() {
     bounded(PATIENCE * 3, || {
         runtime().block_on(async {
-            let mut server = http::start_slow_server(Duration::from_secs(3600))
-                .await
-                .expect("bind 127.0.0.1:0");
-            let client = reqwest::Client::new();
+            let (mut server, client) = hour_long_server().await;
             let url = server.url();
             let (ctx, cancel) = Context::with_cancel(&Context::background());
             let canceller = async {
