@@ -11,7 +11,9 @@
 //! How: a scratch copy of the workspace (`<target>/lab/corpus`) holds every region at its reference;
 //! each exercise with entries gets all of them compiled in behind the [`SWITCH`] variable
 //! ([`switch`]), so a day costs one build per kind of check, and each entry is run `--runs` times
-//! (3 by default) to show its verdict does not depend on luck. A wrong entry that hangs is reported
+//! (3 by default) to show its verdict does not depend on luck. Two entries are judged at a time,
+//! and a wrong entry's checks run one at a time, stopping at the first that fails (one failure is
+//! its proof). A wrong entry that hangs is reported
 //! by the tests' watchdog ([`labkit::within`], which gives up after [`labkit::LAB_PATIENCE`] when
 //! [`SWITCH`] is set) as a failed test, never as a hang.
 
@@ -255,8 +257,16 @@ impl Outcome {
 }
 
 /// Runs `ex`'s checks as `lab check` does with variant `key` switched in: the tests, then each
-/// other step in order, stopping at the first failure.
-fn judge_entry(copy_ws: &ws::Workspace, day: &Day, ex: &Exercise, key: &str) -> Outcome {
+/// other step in order, stopping at the first failure. With `fail_fast` (a wrong entry, which one
+/// failing check proves), each check of a step runs on its own, in order, and the first that fails
+/// ends the run: a deadlock costs one watchdog's wait, not one per test it stalls.
+fn judge_entry(
+    copy_ws: &ws::Workspace,
+    day: &Day,
+    ex: &Exercise,
+    key: &str,
+    fail_fast: bool,
+) -> Outcome {
     let env = [(SWITCH, key.to_string())];
     let mut steps: Vec<Step> = ex.checks.iter().map(|c| c.step).collect();
     steps.sort();
@@ -264,18 +274,25 @@ fn judge_entry(copy_ws: &ws::Workspace, day: &Day, ex: &Exercise, key: &str) -> 
     let mut skipped = Vec::new();
     for step in steps {
         let checks: Vec<&Check> = ex.checks.iter().filter(|c| c.step == step).collect();
-        let mut ran = Ran::new();
-        match run_step(copy_ws, &day.krate, step, &checks, &env, false) {
-            Ok(r) => ran.insert(step, r),
-            Err(e) => return Outcome::Error(format!("{e:#}")),
+        let batches: Vec<&[&Check]> = if fail_fast {
+            checks.chunks(1).collect()
+        } else {
+            vec![&checks[..]]
         };
-        for c in checks {
-            match judge(&day.krate, c, &ran) {
-                Verdict::Passed(_) => {}
-                Verdict::Failed(why) | Verdict::NotRun(why) => {
-                    return Outcome::Failed(c.to_string(), why);
+        for batch in batches {
+            let mut ran = Ran::new();
+            match run_step(copy_ws, &day.krate, step, batch, &env, false) {
+                Ok(r) => ran.insert(step, r),
+                Err(e) => return Outcome::Error(format!("{e:#}")),
+            };
+            for c in batch {
+                match judge(&day.krate, c, &ran) {
+                    Verdict::Passed(_) => {}
+                    Verdict::Failed(why) | Verdict::NotRun(why) => {
+                        return Outcome::Failed(c.to_string(), why);
+                    }
+                    Verdict::Skipped(why) => skipped.push(format!("{c}: {why}")),
                 }
-                Verdict::Skipped(why) => skipped.push(format!("{c}: {why}")),
             }
         }
     }
@@ -340,7 +357,13 @@ fn judge_all<'a>(
                     } else {
                         (1..=runs)
                             .map(|i| {
-                                let o = judge_entry(copy_ws, day, ex, key);
+                                let o = judge_entry(
+                                    copy_ws,
+                                    day,
+                                    ex,
+                                    key,
+                                    entry.kind != Kind::Alternate,
+                                );
                                 block.push_str(&format!(
                                     "  run {i}: {} {}\n",
                                     o.mark(),
