@@ -16,23 +16,14 @@ pub(crate) fn within<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) 
 }
 
 /// How long a test waits on work it started (a run on another thread, a child process):
-/// [`BOUND`], or the watchdog's patience ([`labkit::watchdog::LAB_PATIENCE`]) when a lab command
-/// runs the tests (`LAB_CHECK`, `LAB_MISTAKE`), so that a learner's code that hangs is reported as
-/// soon as code under [`within`] would be.
+/// [`BOUND`], or less when a lab command runs the tests ([`labkit::watchdog::patience`]), so that
+/// a learner's code that hangs is reported as soon as code under [`within`] would be.
 #[allow(
     dead_code,
     reason = "`tests/counting.rs` waits on nothing but `within`"
 )]
 pub(crate) fn patience() -> Duration {
-    use labkit::watchdog::{LAB_CHECK, LAB_MISTAKE, LAB_PATIENCE};
-    if [LAB_CHECK, LAB_MISTAKE]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
-    {
-        BOUND.min(LAB_PATIENCE)
-    } else {
-        BOUND
-    }
+    labkit::watchdog::patience(BOUND)
 }
 
 /// Waits for `child` and collects its output; kills it and fails the test after [`patience`].

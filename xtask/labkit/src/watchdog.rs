@@ -24,6 +24,17 @@ pub const LAB_PATIENCE: Duration = Duration::from_secs(10);
 /// depth means the same whatever `RUST_MIN_STACK` says.
 const STACK: usize = 2 << 20;
 
+/// How long a test may wait on work that could hang, given its own `bound`: `bound`, or at most
+/// [`LAB_PATIENCE`] when a lab command runs the tests ([`LAB_CHECK`] or [`LAB_MISTAKE`] set).
+/// [`within`] applies it; a test that waits some other way (on a child process, on a timed
+/// receive) applies it itself, so a learner's hang is reported as soon as either way.
+pub fn patience(bound: Duration) -> Duration {
+    let lab = [LAB_CHECK, LAB_MISTAKE]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    if lab { bound.min(LAB_PATIENCE) } else { bound }
+}
+
 /// Runs `body` on a new thread and returns what it returns, or fails the test: with the body's
 /// own panic (re-raised, so `#[should_panic]` still sees its message), or with "`what` did not
 /// finish within `bound`" if it is still running then. Under a lab command the bound is at most
@@ -41,10 +52,7 @@ pub fn within<R: Send + 'static>(
     bound: Duration,
     body: impl FnOnce() -> R + Send + 'static,
 ) -> R {
-    let lab = [LAB_CHECK, LAB_MISTAKE]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
-    let bound = if lab { bound.min(LAB_PATIENCE) } else { bound };
+    let bound = patience(bound);
     // Never sent on: the body's thread drops it when the body returns or unwinds.
     let (finished, watch) = sync_channel::<()>(0);
     let runner = thread::Builder::new()
