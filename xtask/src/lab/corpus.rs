@@ -344,7 +344,11 @@ fn judge_all<'a>(
             s.spawn(|| {
                 // Relaxed: the counter only hands out indices; the rows are published by the
                 // mutex and by the scope's join.
-                while let Some((key, entry, ex)) = jobs.get(next.fetch_add(1, Relaxed)) {
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some((key, entry, ex)) = jobs.get(i) else {
+                        break;
+                    };
                     let mut block = format!(
                         "\nlab prove --mutants: {} {:?} ({})\n",
                         ex.id, entry.name, entry.kind
@@ -379,10 +383,6 @@ fn judge_all<'a>(
                         runs: outcomes,
                         seconds: t.elapsed().as_secs_f64() / runs.max(1) as f64,
                     };
-                    let i = jobs
-                        .iter()
-                        .position(|(k, ..)| k == key)
-                        .expect("a job of this list");
                     rows.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(row);
                 }
             });
