@@ -1,51 +1,46 @@
-//! The `lab` step of `check-all`: proves every exercise in a scratch copy of the workspace under
-//! the target directory (`<target>/lab/ws`; the working tree is never written):
+//! The `lab` step of `check-all`: proves every exercise in scratch copies of the workspace under
+//! the target directory (the working tree is never written):
 //!
 //! - (a) with every day's regions stubbed at once, the workspace compiles (`cargo check
-//!   --workspace --all-targets`): later days still build on stubbed earlier ones;
+//!   --workspace --all-targets`, in `<target>/lab/stubs`): later days still build on stubbed
+//!   earlier ones;
 //! - (b) with one day stubbed (the others at the reference), at least one proving check of each of
 //!   its exercises fails;
 //! - (c) each classic mistake, applied alone to the reference, fails the check it names;
 //! - (d) the reference passes every proving check, read from the latest `test`, `loom`, `race` and
 //!   `miri` runs of the working tree (which `check-all` has just made).
 //!
-//! Cost: the copy's crates build into the real target directories (`CARGO_TARGET_DIR`, and the
-//! `loom` / `tsan` / `miri` ones), so registry dependencies are never rebuilt, only the copied
-//! workspace crates; files are rewritten only when their text changes, so a second run is
-//! incremental. Loom and ThreadSanitizer run only for the mistakes that name them.
+//! (b) and (c) run in the switched copy ([`super::switched`]): every stub and mistake is compiled
+//! in beside its reference and picked by an environment variable, so the whole step costs one build
+//! per kind of check, and `lab prove --mutants` run afterwards reuses it. The copies' crates build
+//! into the real target directories (`CARGO_TARGET_DIR`, and the `loom` / `tsan` ones), so
+//! registry dependencies are never rebuilt; files are rewritten only when their text changes, so a
+//! second run is incremental. Loom and ThreadSanitizer run only for the checks that name them.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use super::check::run_step;
 use super::exercise::{Check, Exercise, Step};
 use super::scratch::sync;
+use super::switched::{self, SWITCH, mistake_key, stub_key};
 use super::tree::Lab;
 use crate::checklist::{Ran, Verdict, judge, recorded};
 use crate::cmd::cargo;
 use crate::step::{self, Done};
 use crate::ws;
 
-/// Puts every region of the copy at its reference, except those in `stubbed`.
-fn set_all(
-    copy: &Lab,
-    references: &[(String, String)],
-    stubbed: &dyn Fn(&Exercise) -> bool,
-) -> Result<()> {
-    for ex in copy.exercises() {
-        let reference = &references
-            .iter()
-            .find(|(id, _)| *id == ex.id)
-            .context("every exercise has a reference")?
-            .1;
+/// Puts every region of `copy` at its stub (`true`) or its reference.
+fn set_all(copy: &Lab, real: &Lab, stubbed: bool) -> Result<()> {
+    for (ex, twin) in real.exercises().zip(copy.exercises()) {
         copy.put(
-            ex,
-            &if stubbed(ex) {
+            twin,
+            &if stubbed {
                 ex.stub()
             } else {
-                reference.clone()
+                real.tree_reference(ex)?
             },
         )?;
     }
@@ -68,79 +63,19 @@ fn run_checks(
     Ok(ran)
 }
 
-/// The environment variable that picks the one mistake a switched build runs: `<id>#<n>`. The
-/// tests' watchdog ([`labkit::within`]) shortens its bound to [`labkit::LAB_PATIENCE`] when it is set.
-use super::corpus::SWITCH;
-
-/// A region with every mistake of `ex` compiled in beside its reference, each behind a run-time
-/// switch ([`super::corpus::switch`]): with `LAB_MISTAKE` unset the region runs its reference, and
-/// with it set to `<id>#<n>`, mistake n alone — so a day's mistakes cost one build per kind of
-/// check, not one build per mistake.
-fn switched(ex: &Exercise, reference: &str) -> Result<String> {
-    let variants = (1..=ex.mistakes.len())
-        .map(|n| Ok((format!("{}#{n}", ex.id), ex.with_mistake(reference, n)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(super::corpus::switch(reference, &variants))
-}
-
-/// (c) for one day: each mistake, alone, fails the check it names. The day's mistakes are switched
-/// in all at once ([`switched`]); a day whose switched build does not compile (a region that is not
-/// a whole block) falls back to writing each mistake in and building once per mistake.
+/// (c) for one day: each mistake, alone, fails the check it names (switched in by its key).
 fn prove_mistakes(
-    copy: &Lab,
     copy_ws: &ws::Workspace,
     day: &super::exercise::Day,
-    reference_of: &dyn Fn(&Exercise) -> Result<String>,
     problems: &mut Vec<String>,
     skipped: &mut Vec<String>,
 ) -> Result<()> {
-    let with_mistakes: Vec<&Exercise> = day
-        .exercises
-        .iter()
-        .filter(|e| !e.mistakes.is_empty())
-        .collect();
-    for ex in &with_mistakes {
-        copy.put(ex, &switched(ex, &reference_of(ex)?)?)?;
-    }
-    let mut one_build_per_mistake = false;
-    for ex in &with_mistakes {
-        let reference = reference_of(ex)?;
+    for ex in &day.exercises {
         for (i, m) in ex.mistakes.iter().enumerate() {
             let n = i + 1;
             println!("\nlab (c): {} mistake {n} ({})", ex.id, m.name);
-            let env = [(SWITCH, format!("{}#{n}", ex.id))];
-            let mut ran = None;
-            if !one_build_per_mistake {
-                match run_checks(copy_ws, &day.krate, &[&m.caught_by], &env) {
-                    Ok(r) => ran = Some(r),
-                    Err(e) => {
-                        println!(
-                            "lab (c): {} does not build with its mistakes switched in ({e:#}); \
-                             one build per mistake instead",
-                            day.krate
-                        );
-                        one_build_per_mistake = true;
-                        for ex in &with_mistakes {
-                            copy.put(ex, &reference_of(ex)?)?;
-                        }
-                    }
-                }
-            }
-            let ran = match ran {
-                Some(r) => r,
-                None => match ex.with_mistake(&reference, n) {
-                    Ok(body) => {
-                        copy.put(ex, &body)?;
-                        let r = run_checks(copy_ws, &day.krate, &[&m.caught_by], &[]);
-                        copy.put(ex, &reference)?;
-                        r?
-                    }
-                    Err(e) => {
-                        problems.push(format!("(c) {e:#}"));
-                        continue;
-                    }
-                },
-            };
+            let env = [(SWITCH, mistake_key(&ex.id, n))];
+            let ran = run_checks(copy_ws, &day.krate, &[&m.caught_by], &env)?;
             match judge(&day.krate, &m.caught_by, &ran) {
                 Verdict::Failed(_) => {
                     println!("  ✓ (c) {} mistake {n}: caught by {}", ex.id, m.caught_by);
@@ -159,9 +94,6 @@ fn prove_mistakes(
                 )),
             }
         }
-    }
-    for ex in &with_mistakes {
-        copy.put(ex, &reference_of(ex)?)?;
     }
     Ok(())
 }
@@ -185,41 +117,26 @@ pub(crate) fn run() -> step::Step {
     if real.days.is_empty() {
         return Ok(Done::Skipped("no crate has a lab.toml".into()));
     }
-    let references: Vec<(String, String)> = real
-        .exercises()
-        .map(|ex| Ok((ex.id.clone(), real.tree_reference(ex)?)))
-        .collect::<Result<_>>()?;
-    let reference_of = |ex: &Exercise| -> Result<String> {
-        references
-            .iter()
-            .find(|(id, _)| *id == ex.id)
-            .map(|(_, r)| r.clone())
-            .context("every exercise has a reference")
-    };
-    let scratch = real_ws.target_subdir("lab/ws");
-    println!("lab: copying the workspace to {}", scratch.display());
-    sync(&real_ws.root, &scratch, &real_ws.target_dir, "lab")?;
-    let copy_ws = ws::Workspace::load(&scratch)?;
-    let copy = Lab::open(&copy_ws)?;
     let mut problems = Vec::new();
     let mut skipped = Vec::new();
 
     // (a) Every day stubbed at once: the workspace still compiles.
-    set_all(&copy, &references, &|_| true)?;
+    let stubs = real_ws.target_subdir("lab/stubs");
+    println!("lab (a): copying the workspace to {}", stubs.display());
+    sync(&real_ws.root, &stubs, &real_ws.target_dir, "stubs")?;
+    set_all(&Lab::open(&ws::Workspace::load(&stubs)?)?, &real, true)?;
     let compiles = cargo()
         .args(["check", "--workspace", "--all-targets"])
-        .dir(&scratch)
+        .dir(&stubs)
         .env("CARGO_TARGET_DIR", &real_ws.target_dir)
         .run("lab (a): every day stubbed");
     if let Err(e) = compiles {
         problems.push(format!("(a) the stubbed workspace does not compile: {e:#}"));
     }
 
-    for day in &copy.days {
+    let copy = switched::prepare(real_ws, &real)?;
+    for day in &copy.lab.days {
         // (b) This day stubbed, the others at the reference: each exercise fails a proving check.
-        set_all(&copy, &references, &|ex| {
-            day.exercises.iter().any(|d| d.id == ex.id)
-        })?;
         let has_tests = |e: &Exercise| e.checks.iter().any(|c| c.step == Step::Test);
         let checks: Vec<&Check> = day
             .exercises
@@ -231,7 +148,8 @@ pub(crate) fn run() -> step::Step {
             })
             .collect();
         println!("\nlab (b): {} stubbed", day.krate);
-        let ran = run_checks(&copy_ws, &day.krate, &checks, &[])?;
+        let env = [(SWITCH, stub_key(&day.krate))];
+        let ran = run_checks(&copy.ws, &day.krate, &checks, &env)?;
         for ex in &day.exercises {
             let verdicts: Vec<(&Check, Verdict)> = ex
                 .checks
@@ -272,15 +190,7 @@ pub(crate) fn run() -> step::Step {
         }
 
         // (c) Each mistake alone: the check it names fails.
-        set_all(&copy, &references, &|_| false)?;
-        prove_mistakes(
-            &copy,
-            &copy_ws,
-            day,
-            &reference_of,
-            &mut problems,
-            &mut skipped,
-        )?;
+        prove_mistakes(&copy.ws, day, &mut problems, &mut skipped)?;
     }
 
     // (d) The reference passes, in the working tree's latest runs.

@@ -8,14 +8,15 @@
 //! ThreadSanitizer and Miri checks — and is ✗ if any of them fails. The format is in
 //! `journal/README.md` ("The corpus").
 //!
-//! How: a scratch copy of the workspace (`<target>/lab/corpus`) holds every region at its reference;
-//! each exercise with entries gets all of them compiled in behind the [`SWITCH`] variable
-//! ([`switch`]), so a day costs one build per kind of check, and each entry is run `--runs` times
-//! (3 by default) to show its verdict does not depend on luck. Two entries are judged at a time,
-//! and a wrong entry's checks run one at a time, stopping at the first that fails (one failure is
-//! its proof). A wrong entry that hangs is reported
-//! by the tests' watchdog ([`labkit::within`], which gives up after [`labkit::LAB_PATIENCE`] when
-//! [`SWITCH`] is set) as a failed test, never as a hang.
+//! How: in the switched copy of the workspace ([`super::switched`]), where every entry is compiled
+//! in beside its exercise's reference and picked by the [`SWITCH`](super::switched::SWITCH)
+//! variable: the whole corpus costs one build per kind of check (none at all right after
+//! `check-all`, whose `lab` step builds the same copy). Each entry is run `--runs` times (3 by
+//! default) to show its verdict does not depend on luck. Two entries are judged at a time, and a
+//! wrong entry's checks run one at a time, stopping at the first that fails (one failure is its
+//! proof). A wrong entry that hangs is reported by the tests' watchdog ([`labkit::within`], which
+//! gives up after [`labkit::LAB_PATIENCE`] when the switch is set) as a failed test, never as a
+//! hang.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,17 +32,13 @@ use serde::Deserialize;
 
 use super::check::run_step;
 use super::exercise::{Check, Day, Exercise, Step};
-use super::scratch::sync;
+use super::switched::{self, corpus_key};
 use super::tree::Lab;
 use crate::checklist::{Ran, Verdict, judge};
 use crate::ws;
 
 /// The corpus file beside a day's `lab.toml`.
 pub(crate) const FILE: &str = "lab-corpus.toml";
-
-/// The environment variable that picks the variant a switched build runs (shared with `lab.toml`'s
-/// mistakes, so the tests' watchdog shortens its bound for both).
-pub(super) const SWITCH: &str = labkit::watchdog::LAB_MISTAKE;
 
 /// What kind of mistake an entry is: a small fixed set, so the corpus can be counted by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -199,25 +196,6 @@ pub(crate) fn load(root: &std::path::Path, day: &Day) -> Result<Vec<Entry>> {
     }
 }
 
-/// A region holding every `(key, body)` variant beside `reference`, each picked at run time when
-/// [`SWITCH`] is `key`: with the variable unset (or another key) the region runs its reference.
-pub(super) fn switch(reference: &str, variants: &[(String, String)]) -> String {
-    let block = |body: &str| {
-        let mut b = body.to_string();
-        if !b.ends_with('\n') {
-            b.push('\n');
-        }
-        b
-    };
-    let mut out =
-        format!("match ::std::env::var_os({SWITCH:?}).as_ref().and_then(|v| v.to_str()) {{\n");
-    for (key, body) in variants {
-        out.push_str(&format!("Some({key:?}) => {{\n{}}}\n", block(body)));
-    }
-    out.push_str(&format!("_ => {{\n{}}}\n}}\n", block(reference)));
-    out
-}
-
 /// How one run of one entry came out.
 #[derive(Debug)]
 enum Outcome {
@@ -267,7 +245,7 @@ fn judge_entry(
     key: &str,
     fail_fast: bool,
 ) -> Outcome {
-    let env = [(SWITCH, key.to_string())];
+    let env = [(switched::SWITCH, key.to_string())];
     let mut steps: Vec<Step> = ex.checks.iter().map(|c| c.step).collect();
     steps.sort();
     steps.dedup();
@@ -408,55 +386,21 @@ pub(crate) fn run(day: Option<&str>, runs: usize, budget: Option<Duration>) -> R
         ],
         None => real.days.iter().collect(),
     };
-    let scratch = real_ws.target_subdir("lab/corpus");
-    println!(
-        "lab prove --mutants: copying the workspace to {}",
-        scratch.display()
-    );
-    sync(&real_ws.root, &scratch, &real_ws.target_dir, "corpus")?;
-    let copy_ws = ws::Workspace::load(&scratch)?;
-    let copy = Lab::open(&copy_ws)?;
-    for ex in real.exercises() {
-        let twin = copy
-            .exercises()
-            .find(|e| e.id == ex.id)
-            .context("the copy has the working tree's exercises")?;
-        copy.put(twin, &real.reference(ex)?)?;
-    }
-
+    let copy = switched::prepare(real_ws, &real)?;
+    let per_day: Vec<&(String, Vec<Entry>)> = copy
+        .corpus
+        .iter()
+        .filter(|(krate, _)| days.iter().any(|d| d.krate == *krate))
+        .collect();
     let mut rows = Vec::new();
-    let mut per_day: Vec<(&str, Vec<Entry>)> = Vec::new();
-    for day in &days {
-        per_day.push((&day.krate, load(&real.root, day)?));
-    }
-    for (day, entries) in &per_day {
+    for (krate, entries) in &per_day {
         let day = copy
-            .day(day)
+            .lab
+            .day(krate)
             .context("the copy has the working tree's days")?;
         if entries.is_empty() {
-            println!("\n{}: no {FILE}", day.krate);
+            println!("\n{krate}: no {FILE}");
             continue;
-        }
-        // Every entry of an exercise switched in beside its reference.
-        let key = |ex: &str, n: usize| format!("corpus:{ex}#{n}");
-        for ex in &day.exercises {
-            let reference = real.reference(
-                real.exercises()
-                    .find(|e| e.id == ex.id)
-                    .context("every exercise has a reference")?,
-            )?;
-            let variants = entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.exercise == ex.id)
-                .map(|(n, e)| {
-                    let what = format!("{FILE} entry {:?}", e.name);
-                    Ok((key(&ex.id, n), ex.with_edits(&reference, &what, &e.edits)?))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            if !variants.is_empty() {
-                copy.put(ex, &switch(&reference, &variants))?;
-            }
         }
         let jobs = entries
             .iter()
@@ -467,17 +411,10 @@ pub(crate) fn run(day: Option<&str>, runs: usize, budget: Option<Duration>) -> R
                     .iter()
                     .find(|e| e.id == entry.exercise)
                     .context("parse checked the exercise")?;
-                Ok((key(&ex.id, n), entry, ex))
+                Ok((corpus_key(&ex.id, n), entry, ex))
             })
             .collect::<Result<Vec<_>>>()?;
-        rows.extend(judge_all(&copy_ws, day, &jobs, runs, deadline));
-        for ex in &day.exercises {
-            let original = real
-                .exercises()
-                .find(|e| e.id == ex.id)
-                .context("every exercise has a reference")?;
-            copy.put(ex, &real.reference(original)?)?;
-        }
+        rows.extend(judge_all(&copy.ws, day, &jobs, runs, deadline));
     }
 
     print_table(&rows, runs);
@@ -544,14 +481,18 @@ fn print_table(rows: &[Row<'_>], runs: usize) {
 }
 
 /// Counts per kind and per day.
-fn print_counts(per_day: &[(&str, Vec<Entry>)]) {
+fn print_counts(per_day: &[&(String, Vec<Entry>)]) {
     let mut by_kind: BTreeMap<Kind, BTreeMap<&str, usize>> = BTreeMap::new();
     for (day, entries) in per_day {
         for e in entries {
-            *by_kind.entry(e.kind).or_default().entry(day).or_default() += 1;
+            *by_kind
+                .entry(e.kind)
+                .or_default()
+                .entry(day.as_str())
+                .or_default() += 1;
         }
     }
-    let days: Vec<&str> = per_day.iter().map(|(d, _)| *d).collect();
+    let days: Vec<&str> = per_day.iter().map(|(d, _)| d.as_str()).collect();
     println!("\n| kind | {} | total |", days.join(" | "));
     println!("|---|{}---|", "---|".repeat(days.len()));
     for (kind, counts) in &by_kind {
@@ -570,19 +511,6 @@ fn print_counts(per_day: &[(&str, Vec<Entry>)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_switch_runs_the_reference_unless_a_variant_is_picked() {
-        let s = switch(
-            "    x + 1\n",
-            &[("corpus:d/f#0".into(), "    x + 2".into())],
-        );
-        assert_eq!(
-            s,
-            "match ::std::env::var_os(\"LAB_MISTAKE\").as_ref().and_then(|v| v.to_str()) {\n\
-             Some(\"corpus:d/f#0\") => {\n    x + 2\n}\n_ => {\n    x + 1\n}\n}\n"
-        );
-    }
 
     #[test]
     fn every_days_corpus_parses_and_applies_to_its_reference() {

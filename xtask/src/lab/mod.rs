@@ -48,6 +48,7 @@ mod list;
 mod markers;
 mod scratch;
 mod state;
+mod switched;
 mod tree;
 mod watch;
 
