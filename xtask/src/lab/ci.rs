@@ -4,30 +4,28 @@
 //! - (a) with every day's regions stubbed at once, the workspace compiles (`cargo check
 //!   --workspace --all-targets`, in `<target>/lab/stubs`): later days still build on stubbed
 //!   earlier ones;
-//! - (b) with one day stubbed (the others at the reference), at least one proving check of each of
-//!   its exercises fails;
+//! - (b) each exercise's stub, with every other region at its reference (as `lab check` judges a
+//!   learner's region), fails at least one of its proving checks;
 //! - (c) each classic mistake, applied alone to the reference, fails the check it names;
 //! - (d) the reference passes every proving check, read from the latest `test`, `loom`, `race` and
 //!   `miri` runs of the working tree (which `check-all` has just made).
 //!
 //! (b) and (c) run in the switched copy ([`super::switched`]): every stub and mistake is compiled
 //! in beside its reference and picked by an environment variable, so the whole step costs one build
-//! per kind of check, and `lab prove --mutants` run afterwards reuses it. The copies' crates build
-//! into the real target directories (`CARGO_TARGET_DIR`, and the `loom` / `tsan` ones), so
-//! registry dependencies are never rebuilt; files are rewritten only when their text changes, so a
-//! second run is incremental. Loom and ThreadSanitizer run only for the checks that name them.
+//! per kind of check, and `lab prove --mutants` run afterwards reuses it. Each stub and mistake is
+//! judged as a wrong corpus entry is: its checks one at a time, stopping at the first failure, two
+//! variants at a time. The copies' crates build into the real target directories
+//! (`CARGO_TARGET_DIR`, and the `loom` / `tsan` ones), so registry dependencies are never rebuilt;
+//! files are rewritten only when their text changes, so a second run is incremental.
 
-use std::collections::BTreeSet;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use super::check::run_step;
-use super::exercise::{Check, Exercise, Step};
 use super::scratch::sync;
-use super::switched::{self, SWITCH, mistake_key, stub_key};
+use super::switched::{self, Job, Outcome, judge_all, mistake_key, stub_key};
 use super::tree::Lab;
-use crate::checklist::{Ran, Verdict, judge, recorded};
+use crate::checklist::{Verdict, judge, recorded};
 use crate::cmd::cargo;
 use crate::step::{self, Done};
 use crate::ws;
@@ -47,66 +45,17 @@ fn set_all(copy: &Lab, real: &Lab, stubbed: bool) -> Result<()> {
     Ok(())
 }
 
-/// Runs each step the checks need, once, for crate `krate` of the copy.
-fn run_checks(
-    copy_ws: &ws::Workspace,
-    krate: &str,
-    checks: &[&Check],
-    env: &[(&str, String)],
-) -> Result<Ran> {
-    let mut ran = Ran::new();
-    let steps: BTreeSet<Step> = checks.iter().map(|c| c.step).collect();
-    for s in steps {
-        let of_step: Vec<&Check> = checks.iter().copied().filter(|c| c.step == s).collect();
-        ran.insert(s, run_step(copy_ws, krate, s, &of_step, env, false)?);
-    }
-    Ok(ran)
-}
-
-/// (c) for one day: each mistake, alone, fails the check it names (switched in by its key).
-fn prove_mistakes(
-    copy_ws: &ws::Workspace,
-    day: &super::exercise::Day,
-    problems: &mut Vec<String>,
-    skipped: &mut Vec<String>,
-) -> Result<()> {
-    for ex in &day.exercises {
-        for (i, m) in ex.mistakes.iter().enumerate() {
-            let n = i + 1;
-            println!("\nlab (c): {} mistake {n} ({})", ex.id, m.name);
-            let env = [(SWITCH, mistake_key(&ex.id, n))];
-            let ran = run_checks(copy_ws, &day.krate, &[&m.caught_by], &env)?;
-            match judge(&day.krate, &m.caught_by, &ran) {
-                Verdict::Failed(_) => {
-                    println!("  ✓ (c) {} mistake {n}: caught by {}", ex.id, m.caught_by);
-                }
-                Verdict::Skipped(why) => skipped.push(format!(
-                    "(c) {} mistake {n}: {} SKIPPED: {why}",
-                    ex.id, m.caught_by
-                )),
-                Verdict::Passed(_) => problems.push(format!(
-                    "(c) {} mistake {n} ({:?}) is not caught: {} passes with it",
-                    ex.id, m.name, m.caught_by
-                )),
-                Verdict::NotRun(why) => problems.push(format!(
-                    "(c) {} mistake {n} ({:?}) is not shown caught: {why}",
-                    ex.id, m.name
-                )),
-            }
+/// What (b) or (c) expects of one variant's run, and the lines it adds when that does not hold.
+fn verdict(what: &str, outcome: &Outcome, problems: &mut Vec<String>, skipped: &mut Vec<String>) {
+    match outcome {
+        Outcome::Failed(..) => {}
+        Outcome::Skipped(why) => skipped.push(format!("{what}: {why}")),
+        Outcome::Passed => problems.push(format!("{what}: every check it runs passes")),
+        Outcome::NotRun(check, why) => {
+            problems.push(format!("{what}: {check} did not run: {why}"));
         }
+        Outcome::Error(why) => problems.push(format!("{what}: {why}")),
     }
-    Ok(())
-}
-
-/// `; <check> did not run: <why>` for each check that did not run, to say why none failed.
-fn not_run(verdicts: &[(&Check, Verdict)]) -> String {
-    verdicts
-        .iter()
-        .filter_map(|(c, v)| match v {
-            Verdict::NotRun(why) => Some(format!("; {c} did not run: {why}")),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `check-all`'s `lab` step.
@@ -134,63 +83,38 @@ pub(crate) fn run() -> step::Step {
         problems.push(format!("(a) the stubbed workspace does not compile: {e:#}"));
     }
 
+    // (b) and (c), a day at a time: each stub and each mistake switched in alone.
     let copy = switched::prepare(real_ws, &real)?;
     for day in &copy.lab.days {
-        // (b) This day stubbed, the others at the reference: each exercise fails a proving check.
-        let has_tests = |e: &Exercise| e.checks.iter().any(|c| c.step == Step::Test);
-        let checks: Vec<&Check> = day
-            .exercises
-            .iter()
-            .flat_map(|e| {
-                e.checks
-                    .iter()
-                    .filter(|c| c.step == Step::Test || !has_tests(e))
-            })
-            .collect();
-        println!("\nlab (b): {} stubbed", day.krate);
-        let env = [(SWITCH, stub_key(&day.krate))];
-        let ran = run_checks(&copy.ws, &day.krate, &checks, &env)?;
+        let mut jobs = Vec::new();
+        let mut whats = Vec::new();
         for ex in &day.exercises {
-            let verdicts: Vec<(&Check, Verdict)> = ex
-                .checks
-                .iter()
-                .filter(|c| ran.contains_key(&c.step))
-                .map(|c| (c, judge(&day.krate, c, &ran)))
-                .collect();
-            match verdicts
-                .iter()
-                .find(|(_, v)| matches!(v, Verdict::Failed(_)))
-            {
-                Some((c, _)) => println!("  ✓ (b) {}: the stub fails {c}", ex.id),
-                None if verdicts
-                    .iter()
-                    .all(|(_, v)| matches!(v, Verdict::Skipped(_))) =>
-                {
-                    let why: Vec<String> = verdicts
-                        .iter()
-                        .map(|(c, v)| match v {
-                            Verdict::Skipped(why) => format!("{c} SKIPPED: {why}"),
-                            _ => c.to_string(),
-                        })
-                        .collect();
-                    skipped.push(format!("(b) {}: {}", ex.id, why.join("; ")));
-                }
-                None => problems.push(format!(
-                    "(b) {} ({}): no proving check fails on the stub ({}){}",
-                    ex.id,
-                    ex.at(),
-                    ex.checks
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    not_run(&verdicts)
-                )),
+            jobs.push(Job {
+                key: stub_key(&ex.id),
+                checks: ex.checks.iter().collect(),
+                wrong: true,
+                title: format!("lab (b): {}: its stub", ex.id),
+            });
+            whats.push(format!("(b) {} ({}): the stub", ex.id, ex.at()));
+            for (i, m) in ex.mistakes.iter().enumerate() {
+                let n = i + 1;
+                jobs.push(Job {
+                    key: mistake_key(&ex.id, n),
+                    checks: vec![&m.caught_by],
+                    wrong: true,
+                    title: format!(
+                        "lab (c): {} mistake {n} ({}): {}",
+                        ex.id, m.name, m.caught_by
+                    ),
+                });
+                whats.push(format!("(c) {} mistake {n} ({:?})", ex.id, m.name));
             }
         }
-
-        // (c) Each mistake alone: the check it names fails.
-        prove_mistakes(&copy.ws, day, &mut problems, &mut skipped)?;
+        for (what, judged) in whats.iter().zip(judge_all(&copy.ws, day, &jobs, 1, None)) {
+            for outcome in &judged.runs {
+                verdict(what, outcome, &mut problems, &mut skipped);
+            }
+        }
     }
 
     // (d) The reference passes, in the working tree's latest runs.

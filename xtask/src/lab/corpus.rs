@@ -21,20 +21,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Mutex, PoisonError};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use super::check::run_step;
-use super::exercise::{Check, Day, Exercise, Step};
-use super::switched::{self, corpus_key};
+use super::exercise::Day;
+use super::switched::{self, Job, Judged, Outcome, corpus_key, judge_all};
 use super::tree::Lab;
-use crate::checklist::{Ran, Verdict, judge};
 use crate::ws;
 
 /// The corpus file beside a day's `lab.toml`.
@@ -196,96 +190,21 @@ pub(crate) fn load(root: &std::path::Path, day: &Day) -> Result<Vec<Entry>> {
     }
 }
 
-/// How one run of one entry came out.
-#[derive(Debug)]
-enum Outcome {
-    /// Every check passed.
-    Passed,
-    /// A check failed (or did not run, as `lab check` counts it): the check, its first line.
-    Failed(String, String),
-    /// No check could say (a step skipped here, e.g. no nightly for ThreadSanitizer).
-    Skipped(String),
-    /// The run itself did not work (a build error).
-    Error(String),
-}
-
-impl Outcome {
-    /// The line a run prints after its mark.
-    fn detail(&self) -> String {
-        match self {
-            Outcome::Failed(check, first) => format!(
-                "{check}: {}",
-                first.lines().take(2).collect::<Vec<_>>().join(" / ")
-            ),
-            Outcome::Skipped(why) | Outcome::Error(why) => {
-                why.lines().next().unwrap_or_default().to_string()
-            }
-            Outcome::Passed => "every check passes".into(),
-        }
-    }
-
-    fn mark(&self) -> &'static str {
-        match self {
-            Outcome::Passed => "✓",
-            Outcome::Failed(..) => "✗",
-            Outcome::Skipped(_) => "SKIPPED",
-            Outcome::Error(_) => "error",
-        }
-    }
-}
-
-/// Runs `ex`'s checks as `lab check` does with variant `key` switched in: the tests, then each
-/// other step in order, stopping at the first failure. With `fail_fast` (a wrong entry, which one
-/// failing check proves), each check of a step runs on its own, in order, and the first that fails
-/// ends the run: a deadlock costs one watchdog's wait, not one per test it stalls.
-fn judge_entry(
-    copy_ws: &ws::Workspace,
-    day: &Day,
-    ex: &Exercise,
-    key: &str,
-    fail_fast: bool,
-) -> Outcome {
-    let env = [(switched::SWITCH, key.to_string())];
-    let mut steps: Vec<Step> = ex.checks.iter().map(|c| c.step).collect();
-    steps.sort();
-    steps.dedup();
-    let mut skipped = Vec::new();
-    for step in steps {
-        let checks: Vec<&Check> = ex.checks.iter().filter(|c| c.step == step).collect();
-        let batches: Vec<&[&Check]> = if fail_fast {
-            checks.chunks(1).collect()
-        } else {
-            vec![&checks[..]]
-        };
-        for batch in batches {
-            let mut ran = Ran::new();
-            match run_step(copy_ws, &day.krate, step, batch, &env, false) {
-                Ok(r) => ran.insert(step, r),
-                Err(e) => return Outcome::Error(format!("{e:#}")),
-            };
-            for c in batch {
-                match judge(&day.krate, c, &ran) {
-                    Verdict::Passed(_) => {}
-                    Verdict::Failed(why) | Verdict::NotRun(why) => {
-                        return Outcome::Failed(c.to_string(), why);
-                    }
-                    Verdict::Skipped(why) => skipped.push(format!("{c}: {why}")),
-                }
-            }
-        }
-    }
-    if skipped.is_empty() {
-        Outcome::Passed
-    } else {
-        Outcome::Skipped(skipped.join("; "))
-    }
-}
-
 /// One row of the table.
 struct Row<'a> {
     entry: &'a Entry,
     runs: Vec<Outcome>,
     seconds: f64,
+}
+
+impl<'a> Row<'a> {
+    fn new(entry: &'a Entry, judged: Judged) -> Row<'a> {
+        Row {
+            entry,
+            runs: judged.runs,
+            seconds: judged.seconds,
+        }
+    }
 }
 
 impl Row<'_> {
@@ -294,83 +213,12 @@ impl Row<'_> {
     fn holds(&self) -> bool {
         self.runs.iter().all(|o| match o {
             Outcome::Passed => self.entry.kind == Kind::Alternate,
-            Outcome::Failed(..) => self.entry.kind != Kind::Alternate,
+            // A check that did not run fails `lab check` too.
+            Outcome::Failed(..) | Outcome::NotRun(..) => self.entry.kind != Kind::Alternate,
             Outcome::Skipped(_) => true,
             Outcome::Error(_) => false,
         })
     }
-}
-
-/// How many entries are judged at once. A wrong entry often waits (on a test's watchdog, on a
-/// deadlock) and a loom model keeps one core busy: two at a time keep a 2-core machine working.
-const AT_ONCE: usize = 2;
-
-/// Judges each `(switch key, entry, exercise)` of `day` `runs` times, [`AT_ONCE`] entries at a
-/// time, printing each entry's runs as a block once it is judged; an entry not started by
-/// `deadline` is not run (SKIPPED). Rows come back in `jobs`' order.
-fn judge_all<'a>(
-    copy_ws: &ws::Workspace,
-    day: &Day,
-    jobs: &[(String, &'a Entry, &Exercise)],
-    runs: usize,
-    deadline: Option<Instant>,
-) -> Vec<Row<'a>> {
-    let next = AtomicUsize::new(0);
-    let rows: Mutex<Vec<Option<Row<'a>>>> = Mutex::new(jobs.iter().map(|_| None).collect());
-    thread::scope(|s| {
-        for _ in 0..AT_ONCE {
-            s.spawn(|| {
-                // Relaxed: the counter only hands out indices; the rows are published by the
-                // mutex and by the scope's join.
-                loop {
-                    let i = next.fetch_add(1, Relaxed);
-                    let Some((key, entry, ex)) = jobs.get(i) else {
-                        break;
-                    };
-                    let mut block = format!(
-                        "\nlab prove --mutants: {} {:?} ({})\n",
-                        ex.id, entry.name, entry.kind
-                    );
-                    let t = Instant::now();
-                    let outcomes: Vec<Outcome> = if deadline.is_some_and(|d| t >= d) {
-                        let o = Outcome::Skipped("not run: the time budget was spent".into());
-                        block.push_str("  SKIPPED: not run, the time budget was spent\n");
-                        vec![o]
-                    } else {
-                        (1..=runs)
-                            .map(|i| {
-                                let o = judge_entry(
-                                    copy_ws,
-                                    day,
-                                    ex,
-                                    key,
-                                    entry.kind != Kind::Alternate,
-                                );
-                                block.push_str(&format!(
-                                    "  run {i}: {} {}\n",
-                                    o.mark(),
-                                    o.detail()
-                                ));
-                                o
-                            })
-                            .collect()
-                    };
-                    print!("{block}");
-                    let row = Row {
-                        entry,
-                        runs: outcomes,
-                        seconds: t.elapsed().as_secs_f64() / runs.max(1) as f64,
-                    };
-                    rows.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(row);
-                }
-            });
-        }
-    });
-    rows.into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 /// `lab prove --mutants [<day>] --runs N [--budget SECS]`.
@@ -411,10 +259,19 @@ pub(crate) fn run(day: Option<&str>, runs: usize, budget: Option<Duration>) -> R
                     .iter()
                     .find(|e| e.id == entry.exercise)
                     .context("parse checked the exercise")?;
-                Ok((corpus_key(&ex.id, n), entry, ex))
+                Ok(Job {
+                    key: corpus_key(&ex.id, n),
+                    checks: ex.checks.iter().collect(),
+                    wrong: entry.kind != Kind::Alternate,
+                    title: format!(
+                        "lab prove --mutants: {} {:?} ({})",
+                        ex.id, entry.name, entry.kind
+                    ),
+                })
             })
             .collect::<Result<Vec<_>>>()?;
-        rows.extend(judge_all(&copy.ws, day, &jobs, runs, deadline));
+        let judged = judge_all(&copy.ws, day, &jobs, runs, deadline);
+        rows.extend(entries.iter().zip(judged).map(|(e, j)| Row::new(e, j)));
     }
 
     print_table(&rows, runs);
@@ -459,7 +316,7 @@ fn print_table(rows: &[Row<'_>], runs: usize) {
             .runs
             .iter()
             .filter_map(|o| match o {
-                Outcome::Failed(c, _) => Some(c.as_str()),
+                Outcome::Failed(c, _) | Outcome::NotRun(c, _) => Some(c.as_str()),
                 _ => None,
             })
             .collect();
