@@ -46,7 +46,10 @@ pub(super) fn corpus_key(id: &str, n: usize) -> String {
 
 /// A region holding every `(key, body)` variant beside `reference`, each picked at run time when
 /// [`SWITCH`] is `key`: with the variable unset (or another key) the region runs its reference.
-pub(super) fn switch(reference: &str, variants: &[(String, String)]) -> String {
+/// Unless `in_loom`, the variants are left out of loom builds (`#[cfg(not(loom))]`): no loom model
+/// judges them, and a crate built under loom as another day's dependency may not offer the API they
+/// call.
+pub(super) fn switch(reference: &str, variants: &[(String, String)], in_loom: bool) -> String {
     let block = |body: &str| {
         let mut b = body.to_string();
         if !b.ends_with('\n') {
@@ -60,8 +63,9 @@ pub(super) fn switch(reference: &str, variants: &[(String, String)]) -> String {
          LAB_SWITCH.get_or_init(|| ::std::env::var({SWITCH:?}).ok()).as_deref()\n\
          }} {{\n"
     );
+    let cfg = if in_loom { "" } else { "#[cfg(not(loom))]\n" };
     for (key, body) in variants {
-        out.push_str(&format!("Some({key:?}) => {{\n{}}}\n", block(body)));
+        out.push_str(&format!("{cfg}Some({key:?}) => {{\n{}}}\n", block(body)));
     }
     out.push_str(&format!("_ => {{\n{}}}\n}}\n", block(reference)));
     out
@@ -105,7 +109,12 @@ pub(super) fn prepare(real_ws: &Workspace, real: &Lab) -> Result<Switched> {
                 .exercises()
                 .find(|e| e.id == ex.id)
                 .context("the copy has the working tree's exercises")?;
-            copy.put(twin, &switch(&reference, &variants))?;
+            let in_loom = ex
+                .checks
+                .iter()
+                .chain(ex.mistakes.iter().map(|m| &m.caught_by))
+                .any(|c| c.step == Step::Loom);
+            copy.put(twin, &switch(&reference, &variants, in_loom))?;
         }
         all.push((day.krate.clone(), entries));
     }
@@ -291,10 +300,16 @@ mod tests {
 
     #[test]
     fn the_switch_runs_the_reference_unless_a_variant_is_picked() {
-        let s = switch("    x + 1\n", &[(corpus_key("d/f", 0), "    x + 2".into())]);
+        let variants = [(corpus_key("d/f", 0), "    x + 2".into())];
+        let s = switch("    x + 1\n", &variants, true);
         assert!(s.contains("::std::env::var(\"LAB_MISTAKE\")"), "{s}");
         assert!(
             s.ends_with("Some(\"corpus:d/f#0\") => {\n    x + 2\n}\n_ => {\n    x + 1\n}\n}\n"),
+            "{s}"
+        );
+        let s = switch("    x + 1\n", &variants, false);
+        assert!(
+            s.contains("#[cfg(not(loom))]\nSome(\"corpus:d/f#0\") => {\n    x + 2\n}\n"),
             "{s}"
         );
     }
