@@ -71,6 +71,11 @@ impl ServerChild {
 /// Two bodies of 2 M distinct words at once: both answer with what they counted up to the table
 /// budget, the server's peak RSS stays within 256 MiB, and at most half of that is kept afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    tsan,
+    ignore = "a budget of RSS means nothing under ThreadSanitizer, whose shadow memory is counted in \
+              it; the admission code it reaches runs under the sanitizer in tests/server.rs"
+)]
 async fn two_bodies_of_many_distinct_words_stay_within_the_budget() {
     let (server, addr) = ServerChild::start();
     let body = distinct_words(2_000_000);

@@ -14,7 +14,8 @@ use crate::cmd::{Cmd, append_flags};
 use crate::step::{Done, Step, summarise};
 use crate::{nightly, suite, ws};
 
-const SANITIZER: &str = "-Zsanitizer=thread";
+/// The sanitizer, and `cfg(tsan)` for the few tests that say why they do not run under it.
+const SANITIZER: &str = "-Zsanitizer=thread --cfg tsan";
 
 /// Where the instrumented builds go.
 pub(crate) fn target_dir() -> Result<PathBuf> {
