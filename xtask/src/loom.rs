@@ -96,6 +96,7 @@ pub(crate) fn run(krate: Option<&str>, preemptions: Option<u32>, deep: bool) -> 
             cargo_test(package)?,
             &env,
             suite::Mode::Echo,
+            &[],
         )?);
     }
     if deep && report.results.is_empty() && report.failed_binaries.is_empty() {

@@ -153,7 +153,7 @@ struct Binary {
 pub(crate) fn run(step: &str, build: Cmd, env: &[(&str, String)]) -> Result<Report> {
     // A run that fails to build must not leave an earlier run's results to prove anything.
     clear(step)?;
-    let report = execute(step, ws::current()?, build, env, Mode::Echo)?;
+    let report = execute(step, ws::current()?, build, env, Mode::Echo, &[])?;
     save(step, &report.results)?;
     Ok(report)
 }
@@ -191,13 +191,15 @@ pub(crate) enum Mode {
 
 /// Builds with `build` and runs every test executable it lists with `env` set, without recording
 /// anything. Packages are named from `ws` (the workspace the build runs in); `label` prefixes the
-/// progress lines; `mode` says what is printed and how long a binary may go without progress.
+/// progress lines; `mode` says what is printed and how long a binary may go without progress;
+/// `only`, if not empty, the tests each executable runs (libtest's `--exact` filters).
 pub(crate) fn execute(
     label: &str,
     ws: &Workspace,
     build: Cmd,
     env: &[(&str, String)],
     mode: Mode,
+    only: &[String],
 ) -> Result<Report> {
     let build = build
         .arg("--no-run")
@@ -233,10 +235,16 @@ pub(crate) fn execute(
             cmd = cmd.env(k, v);
         }
         let what = format!("{label}: {}/{}", bin.package, bin.target);
+        // The runs below that pick tests of their own start from `cmd`; `filtered` is the run.
+        let filtered = if only.is_empty() {
+            cmd.clone()
+        } else {
+            cmd.clone().arg("--exact").args(only)
+        };
         let run = match mode {
-            Mode::Echo => cmd.tee_quiet(&what, |_| true)?,
+            Mode::Echo => filtered.tee_quiet(&what, |_| true)?,
             Mode::Bounded(idle) => {
-                cmd.capture_bounded(&what, idle, |line| result_line(line).is_some())?
+                filtered.capture_bounded(&what, idle, |line| result_line(line).is_some())?
             }
         };
         report.sanitizer_reports += run
@@ -248,7 +256,7 @@ pub(crate) fn execute(
         if let Some(idle) = run.killed_after {
             // Which tests had not finished: every listed test without a result line.
             let list = |extra: &[&str]| -> Result<Vec<String>> {
-                let out = cmd.clone().arg("--list").args(extra).capture(&what)?;
+                let out = filtered.clone().arg("--list").args(extra).capture(&what)?;
                 Ok(listed(&out.stdout))
             };
             let (all, ignored) = (list(&[])?, list(&["--ignored"])?);

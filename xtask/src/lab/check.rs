@@ -36,6 +36,16 @@ fn target_args<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<String> {
         .collect()
 }
 
+/// The tests `checks` name, for libtest's `--exact` filters: empty (run everything built) if one
+/// of them is a whole target (`*`).
+fn only(checks: &[&Check]) -> Vec<String> {
+    if checks.iter().any(|c| c.target == "*" || c.name == "*") {
+        return Vec::new();
+    }
+    let names: BTreeSet<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+    names.into_iter().map(str::to_string).collect()
+}
+
 /// Set for the tests a lab command runs: the tests' watchdog ([`labkit::within`]) then gives up
 /// after [`labkit::LAB_PATIENCE`].
 const LAB_CHECK: &str = labkit::watchdog::LAB_CHECK;
@@ -86,7 +96,7 @@ pub(crate) fn run_step(
                 // Only the verdicts are read: the stubs' and mistakes' panics need no backtrace.
                 env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
             }
-            suite::execute(&label, ws, in_ws(build), &env, mode)?
+            suite::execute(&label, ws, in_ws(build), &env, mode, &only(checks))?
         }
         Step::Loom => {
             let mut env = env.to_vec();
@@ -94,7 +104,8 @@ pub(crate) fn run_step(
             // A failure then names the lines of the accesses it is about (the learner's code), not
             // only loom's own file.
             env.push(("LOOM_LOCATION", "1".to_string()));
-            suite::execute(&label, ws, in_ws(loom::cargo_test(package)?), &env, mode)?
+            let build = in_ws(loom::cargo_test(package)?);
+            suite::execute(&label, ws, build, &env, mode, &only(checks))?
         }
         Step::Race => {
             let host =
@@ -108,7 +119,7 @@ pub(crate) fn run_step(
             let mut env = env.to_vec();
             env.push(("TSAN_OPTIONS", race::options()?));
             env.push((race::QUIET_PANICS.0, race::QUIET_PANICS.1.to_string()));
-            suite::execute(&label, ws, in_ws(build), &env, mode)?
+            suite::execute(&label, ws, in_ws(build), &env, mode, &only(checks))?
         }
         Step::Miri => {
             let ready = nightly::host()
@@ -428,4 +439,21 @@ pub(crate) fn run(lab: &Lab, ws: &Workspace, what: Option<&str>) -> Result<bool>
         None => println!("\nEvery checked exercise passes."),
     }
     Ok(all_passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_tests_are_filtered_exactly_and_a_whole_target_runs_everything() {
+        let parse = |s: &str| Check::parse(s).unwrap();
+        let (a, b, all) = (
+            parse("steps::lesson::a"),
+            parse("checklist::b"),
+            parse("race:stress::*"),
+        );
+        assert_eq!(only(&[&a, &b, &a]), ["b", "lesson::a"]);
+        assert!(only(&[&a, &all]).is_empty());
+    }
 }
