@@ -1,17 +1,16 @@
 //! Charts of the days' measured rows, for `cargo xtask bench`.
 //!
-//! A chart is a [`Spec`]: a table of the day's rows file (see `labkit::rows`), what goes up
-//! ([`Y`], computed from each row's raw measurement) and the scale. Each series of the table is a
-//! line (or a colour of bars); a table with groups (day 1's key spaces) gives one chart per group;
-//! a reference series (an ideal) is drawn as a grey band; a Go series whose Rust twin has the same
-//! name is drawn in a lighter shade of its colour. The days still measured as Markdown are read by
-//! `markdown` until their measure examples write rows.
+//! A chart is a [`Spec`]: a table of the day's rows file (see `labkit::rows`), its x axis (the
+//! rows' x), what goes up ([`Y`], computed from each row's raw measurement) and the scale. Each
+//! series of the table is a line; bars have one colour per language, one group of bars per x. A
+//! table with groups (day 1's key spaces) gives one chart per group. The table's ideal series and
+//! its rows without an x (baselines) are drawn as grey bands; a Go series whose Rust twin has the
+//! same name is drawn in a lighter shade of its colour.
 //!
 //! [`draw`] writes one SVG per chart with plotters' SVG backend, whose text is SVG `<text>` laid
 //! out by the viewer: plotters is built without its font features, so no font files or system
 //! libraries are needed. A chart whose table is missing is skipped with the reason, never a panic.
 
-mod markdown;
 mod svg;
 #[cfg(test)]
 mod tests;
@@ -20,10 +19,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use labkit::rows::{Lang, Row, Rows, X};
+use labkit::rows::{Figure, Lang, Row, Rows, TableSpec, Versus, X};
 use svg::render;
-
-pub(crate) use markdown::draw as draw_markdown;
 
 /// A chart written by [`draw`].
 #[derive(Debug, Clone, PartialEq)]
@@ -61,11 +58,6 @@ pub(crate) fn draw(day: &str, rows: &Rows, out_dir: &Path) -> Result<Drawn> {
         .iter()
         .filter(|s| is_for(s.day, day))
         .flat_map(|s| s.plots(day, rows));
-    write(plots, out_dir)
-}
-
-/// Writes each plot (or records why it was skipped).
-fn write(plots: impl Iterator<Item = Result<Plot, Skipped>>, out_dir: &Path) -> Result<Drawn> {
     let mut drawn = Drawn::default();
     for plot in plots {
         let plot = match plot {
@@ -99,12 +91,32 @@ fn is_for(spec_day: &str, day: &str) -> bool {
 pub(crate) enum Y {
     /// Operations per second.
     Rate,
+    /// Time per operation.
+    NsPerOp,
+    /// The run's wall time.
+    Wall,
+    /// Bytes per second, in MB.
+    MbPerS,
+    /// The row's rate over that of its language's row at this x: a speed-up.
+    Over(&'static str),
 }
 
 impl Y {
-    fn of(self, row: &Row) -> f64 {
+    /// The figure drawn, unless it is a ratio.
+    fn figure(self) -> Option<Figure> {
         match self {
-            Y::Rate => row.rate(),
+            Y::Rate => Some(Figure::Rate),
+            Y::NsPerOp => Some(Figure::NsPerOp),
+            Y::Wall => Some(Figure::Wall),
+            Y::MbPerS => Some(Figure::MbPerS),
+            Y::Over(_) => None,
+        }
+    }
+
+    fn of(self, row: &Row, rows: &[&Row]) -> Option<f64> {
+        match (self, self.figure()) {
+            (Y::Over(x), _) => Versus::own(X::Name(x.to_owned())).ratio(row, rows),
+            (_, figure) => figure?.of(row),
         }
     }
 }
@@ -132,41 +144,137 @@ pub(crate) struct Spec {
     pub(crate) y_label: &'static str,
 }
 
+impl Spec {
+    /// Lines of `y` over the rows' x, on a linear axis.
+    const fn lines(
+        day: &'static str,
+        table: &'static str,
+        title: &'static str,
+        y: Y,
+        axes: (&'static str, &'static str),
+    ) -> Self {
+        Spec {
+            day,
+            table,
+            name: table,
+            title,
+            kind: Kind::Lines,
+            y,
+            log: false,
+            x_label: axes.0,
+            y_label: axes.1,
+        }
+    }
+
+    /// Bars instead of lines.
+    const fn bars(self) -> Self {
+        Spec {
+            kind: Kind::Bars,
+            ..self
+        }
+    }
+
+    /// A logarithmic value axis.
+    const fn log(self) -> Self {
+        Spec { log: true, ..self }
+    }
+}
+
 /// The charts drawn from rows, day by day.
 pub(crate) const SPECS: &[Spec] = &[
-    Spec {
-        day: "day1",
-        table: "maps",
-        name: "maps",
-        title: "Day 1: maps, 90 % reads / 10 % writes",
-        kind: Kind::Lines,
-        y: Y::Rate,
-        log: false,
-        x_label: "threads",
-        y_label: "operations per second (higher is better)",
-    },
-    Spec {
-        day: "day1",
-        table: "counters",
-        name: "counters",
-        title: "Day 1: counting",
-        kind: Kind::Lines,
-        y: Y::Rate,
-        log: true,
-        x_label: "threads",
-        y_label: "increments per second (log, higher is better)",
-    },
-    Spec {
-        day: "day1",
-        table: "stacks",
-        name: "stacks",
-        title: "Day 1: stacks, push + pop",
-        kind: Kind::Lines,
-        y: Y::Rate,
-        log: false,
-        x_label: "threads",
-        y_label: "push + pop per second (higher is better)",
-    },
+    Spec::lines(
+        "day1",
+        "maps",
+        "Day 1: maps, 90 % reads / 10 % writes",
+        Y::Rate,
+        ("threads", "operations per second (higher is better)"),
+    ),
+    Spec::lines(
+        "day1",
+        "counters",
+        "Day 1: counting",
+        Y::Rate,
+        ("threads", "increments per second (log, higher is better)"),
+    )
+    .log(),
+    Spec::lines(
+        "day1",
+        "stacks",
+        "Day 1: stacks, push + pop",
+        Y::Rate,
+        ("threads", "push + pop per second (higher is better)"),
+    ),
+    Spec::lines(
+        "day2",
+        "operations",
+        "Day 2: what one context operation costs",
+        Y::NsPerOp,
+        ("operation", "time per operation (log, lower is better)"),
+    )
+    .bars()
+    .log(),
+    Spec::lines(
+        "day2",
+        "shared-parent",
+        "Day 2: threads deriving from one parent",
+        Y::Rate,
+        ("threads", "derive + cancel per second (higher is better)"),
+    ),
+    Spec::lines(
+        "day2",
+        "fan-out",
+        "Day 2: one cancel waking N waiters",
+        Y::Wall,
+        (
+            "threads or tasks waiting on the context",
+            "time until the last woke (log, lower is better)",
+        ),
+    )
+    .log(),
+    Spec::lines(
+        "day3",
+        "pool-size",
+        "Day 3: throughput by pool size",
+        Y::Rate,
+        ("workers (pool size)", "jobs per second (higher is better)"),
+    ),
+    Spec::lines(
+        "day4",
+        "cpu-bound",
+        "Day 4: CPU-bound stage, speed-up over the sequential loop",
+        Y::Over("sequential loop"),
+        (
+            "computation",
+            "× sequential, same language (higher is better)",
+        ),
+    )
+    .bars(),
+    Spec::lines(
+        "day4",
+        "batch",
+        "Day 4: trivial stage, items per second by batch size",
+        Y::Rate,
+        (
+            "items per message",
+            "items per second (log, higher is better)",
+        ),
+    )
+    .log(),
+    Spec::lines(
+        "day4",
+        "capacity",
+        "Day 4: trivial stage, cost per item by channel capacity",
+        Y::NsPerOp,
+        ("channel capacity", "time per item (log, lower is better)"),
+    )
+    .log(),
+    Spec::lines(
+        "day5",
+        "jobs",
+        "Day 5: word count, MB/s by jobs",
+        Y::MbPerS,
+        ("--jobs (worker threads)", "MB/s (higher is better)"),
+    ),
 ];
 
 impl Spec {
@@ -186,11 +294,9 @@ impl Spec {
                 groups.push(r.group.as_ref());
             }
         }
-        let groups = if groups.is_empty() {
-            vec![None]
-        } else {
-            groups
-        };
+        if groups.is_empty() {
+            groups.push(None);
+        }
         let mut plots = Vec::new();
         for group in groups {
             let (stem, title) = match (group, &table.group) {
@@ -212,7 +318,7 @@ impl Spec {
                 .filter(|r| r.group.as_ref() == group)
                 .collect();
             plots.push(
-                self.plot(&rows, stem.clone(), title)
+                self.plot(table, &rows, stem.clone(), title)
                     .map_err(|reason| Skipped {
                         chart: stem,
                         reason: format!("table `{}`: {reason}", self.table),
@@ -223,12 +329,16 @@ impl Spec {
     }
 
     /// The chart of `rows` (one group of the table), or what it lacks.
-    fn plot(&self, rows: &[&Row], stem: String, title: String) -> Result<Plot, &'static str> {
+    fn plot(
+        &self,
+        table: &TableSpec,
+        rows: &[&Row],
+        stem: String,
+        title: String,
+    ) -> Result<Plot, &'static str> {
         let mut categories: Vec<&X> = Vec::new();
-        for r in rows {
-            if let Some(x) = &r.x
-                && !categories.contains(&x)
-            {
+        for x in rows.iter().filter_map(|r| r.x.as_ref()) {
+            if !categories.contains(&x) {
                 categories.push(x);
             }
         }
@@ -242,39 +352,48 @@ impl Spec {
         // Rust's series first, then Go's, as in the table.
         let by_lang = [Lang::Rust, Lang::Go].map(|l| rows.iter().filter(move |r| r.lang == l));
         for r in by_lang.into_iter().flatten() {
-            let name = r.label();
-            let Some(i) =
-                r.x.as_ref()
-                    .and_then(|x| categories.iter().position(|c| *c == x))
-            else {
+            let Some(y) = self.y.of(r, rows) else {
                 continue;
             };
-            let y = self.y.of(r);
             if !(y.is_finite() && (!self.log || y > 0.0)) {
                 continue;
             }
+            // Bars: one series per language; lines: one per contender.
+            let name = match (self.kind, r.lang) {
+                (Kind::Bars, Lang::Rust) => UNNAMED.to_owned(),
+                (Kind::Bars, Lang::Go) => "Go".to_owned(),
+                (Kind::Lines, _) => r.label(),
+            };
+            // A row without an x is a baseline, flat across the chart.
+            let points: Vec<(usize, f64)> = match &r.x {
+                Some(x) => vec![(categories.iter().position(|c| *c == x).unwrap_or(0), y)],
+                None => (0..categories.len()).map(|i| (i, y)).collect(),
+            };
+            let reference = r.x.is_none() || table.ideal.as_ref() == Some(&name);
             match series.iter_mut().find(|s| s.name == name) {
-                Some(s) => s.points.push((i, y)),
+                Some(s) => s.points.extend(points),
                 None => series.push(Series {
                     name,
-                    points: vec![(i, y)],
-                    reference: false,
+                    points,
+                    reference,
                 }),
             }
         }
-        if series.is_empty() {
+        if series.iter().all(|s| s.reference) {
             return Err("no number to draw");
         }
         if self.kind == Kind::Lines && categories.len() < 2 {
             return Err("one x value only: no line to draw");
         }
+        // The references (ideal, baselines) last in the legend.
+        series.sort_by_key(|s| s.reference);
         Ok(Plot {
             stem,
             title,
             x_label: self.x_label,
             y_label: self.y_label,
             log: self.log,
-            times: false,
+            times: self.y.figure().is_some_and(|f| f.is_time()),
             kind: self.kind,
             categories: categories.iter().map(|x| x.to_string()).collect(),
             series,
@@ -331,6 +450,5 @@ fn slug(text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
-/// A Markdown table's contender whose header is only the kept text: ours, beside named others
-/// (`Go …`).
+/// The Rust series of a bar chart, beside `Go`.
 const UNNAMED: &str = "Rust";
