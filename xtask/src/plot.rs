@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use labkit::rows::{Figure, Lang, Row, Rows, TableSpec, Versus, X};
-use svg::render;
+use svg::{Kind, Plot, Series, UNNAMED, render};
 
 /// A chart written by [`draw`].
 #[derive(Debug, Clone, PartialEq)]
@@ -60,12 +60,8 @@ pub(crate) fn draw(day: &str, rows: &Rows, out_dir: &Path) -> Result<Drawn> {
         .flat_map(|s| s.plots(day, rows));
     let mut drawn = Drawn::default();
     for plot in plots {
-        let plot = match plot {
-            Ok(plot) => plot,
-            Err(skipped) => {
-                drawn.skipped.push(skipped);
-                continue;
-            }
+        let Ok(plot) = plot.map_err(|skipped| drawn.skipped.push(skipped)) else {
+            continue;
         };
         fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
         let file = out_dir.join(format!("{}.svg", plot.stem));
@@ -102,22 +98,15 @@ pub(crate) enum Y {
 }
 
 impl Y {
-    /// The figure drawn, unless it is a ratio.
-    fn figure(self) -> Option<Figure> {
-        match self {
-            Y::Rate => Some(Figure::Rate),
-            Y::NsPerOp => Some(Figure::NsPerOp),
-            Y::Wall => Some(Figure::Wall),
-            Y::MbPerS => Some(Figure::MbPerS),
-            Y::Over(_) => None,
-        }
-    }
-
     fn of(self, row: &Row, rows: &[&Row]) -> Option<f64> {
-        match (self, self.figure()) {
-            (Y::Over(x), _) => Versus::own(X::Name(x.to_owned())).ratio(row, rows),
-            (_, figure) => figure?.of(row),
-        }
+        let figure = match self {
+            Y::Rate => Figure::Rate,
+            Y::NsPerOp => Figure::NsPerOp,
+            Y::Wall => Figure::Wall,
+            Y::MbPerS => Figure::MbPerS,
+            Y::Over(x) => return Versus::own(X::Name(x.to_owned())).ratio(row, rows),
+        };
+        figure.of(row)
     }
 }
 
@@ -126,10 +115,8 @@ impl Y {
 pub(crate) struct Spec {
     /// `day1` … `day5`: the crate names start with it.
     pub(crate) day: &'static str,
-    /// The rows' table.
+    /// The rows' table, and the chart's part of the file name: `<day>-<table>.svg`.
     pub(crate) table: &'static str,
-    /// The chart's part of the file name: `<day>-<name>.svg`.
-    pub(crate) name: &'static str,
     /// The chart's title (the group is added to it).
     pub(crate) title: &'static str,
     /// Lines or bars.
@@ -156,7 +143,6 @@ impl Spec {
         Spec {
             day,
             table,
-            name: table,
             title,
             kind: Kind::Lines,
             y,
@@ -280,7 +266,7 @@ pub(crate) const SPECS: &[Spec] = &[
 impl Spec {
     /// The charts of this spec from `rows`: one per group of its table, or why there are none.
     fn plots(&self, day: &str, rows: &Rows) -> Vec<Result<Plot, Skipped>> {
-        let stem = format!("{day}-{}", self.name);
+        let stem = format!("{day}-{}", self.table);
         let Some(table) = rows.tables().find(|t| t.table == self.table) else {
             return vec![Err(Skipped {
                 chart: stem,
@@ -343,10 +329,7 @@ impl Spec {
             }
         }
         if categories.iter().all(|x| matches!(x, X::Num(_))) {
-            categories.sort_by_key(|x| match x {
-                X::Num(n) => *n,
-                X::Name(_) => 0,
-            });
+            categories.sort();
         }
         let mut series: Vec<Series> = Vec::new();
         // Rust's series first, then Go's, as in the table.
@@ -393,48 +376,12 @@ impl Spec {
             x_label: self.x_label,
             y_label: self.y_label,
             log: self.log,
-            times: self.y.figure().is_some_and(|f| f.is_time()),
+            times: matches!(self.y, Y::NsPerOp | Y::Wall),
             kind: self.kind,
             categories: categories.iter().map(|x| x.to_string()).collect(),
             series,
         })
     }
-}
-
-/// How a chart shows its series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// A line with markers per series over the x values.
-    Lines,
-    /// Horizontal bars: one group per x value (read top to bottom), one bar per series.
-    Bars,
-}
-
-/// A chart's data, ready to draw.
-#[derive(Debug, Clone, PartialEq)]
-struct Plot {
-    /// `<day>-<name>[-<group>]`.
-    stem: String,
-    title: String,
-    x_label: &'static str,
-    y_label: &'static str,
-    log: bool,
-    /// Values in ns, shown as times.
-    times: bool,
-    kind: Kind,
-    /// The x values' labels, in axis order (for bars: top to bottom).
-    categories: Vec<String>,
-    series: Vec<Series>,
-}
-
-/// One line (or one colour of bars).
-#[derive(Debug, Clone, PartialEq)]
-struct Series {
-    name: String,
-    /// (index into the categories, value).
-    points: Vec<(usize, f64)>,
-    /// Drawn as a wide grey band under the others: an ideal or a baseline.
-    reference: bool,
 }
 
 /// `Generated, 40 MB` → `generated-40-mb`.
@@ -449,6 +396,3 @@ fn slug(text: &str) -> String {
     }
     slug.trim_end_matches('-').to_owned()
 }
-
-/// The Rust series of a bar chart, beside `Go`.
-const UNNAMED: &str = "Rust";

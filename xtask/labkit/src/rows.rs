@@ -47,7 +47,8 @@ pub enum Lang {
 }
 
 /// A row's place along a table's x axis: a number (threads, pool size, capacity …) or a name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Numbers order as numbers, before names.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum X {
     /// Threads, workers, capacity, batch size, jobs …
@@ -352,11 +353,6 @@ impl Figure {
             },
             _ => digits(x),
         }
-    }
-
-    /// Whether the figure is a time in ns, which a chart's axis shows as one.
-    pub fn is_time(&self) -> bool {
-        matches!(self, Figure::NsPerOp | Figure::Wall)
     }
 }
 
