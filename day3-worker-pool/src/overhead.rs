@@ -179,7 +179,10 @@ pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Ro
     let go_x = X::Name("Go pool".to_owned());
     let mut rows: Vec<Row> = contenders
         .iter_mut()
-        .map(|(name, run)| Row::new(DISPATCH, name, threads, jobs, warm_median(runs, run)))
+        // The workers mostly wait for jobs: cores busy is not flagged.
+        .map(|(name, run)| {
+            Row::new(DISPATCH, name, threads, jobs, warm_median(runs, run)).waiting()
+        })
         .collect();
     let like = rows[0].clone().at(go_x.clone());
     rows.extend(go_twin(go, "dispatch", GO_POOL, &like));

@@ -256,8 +256,11 @@ pub fn per_item_table(plan: Plan, go: &GoRows) -> Rows {
     const GOROUTINES: &str = "goroutines";
     let n = plan.trivial_items;
     let want = n * (n + 1) / 2;
+    // The stages' threads mostly wait on each other's channels: cores busy is not flagged.
     let row = |series: &str, batch: usize, sample| {
-        Row::new(BATCHES, series, 3, n, sample).at(X::Num(batch as u64))
+        Row::new(BATCHES, series, 3, n, sample)
+            .at(X::Num(batch as u64))
+            .waiting()
     };
     let go_twin = |batch: usize, like: &Row| {
         go_row(go, &go_trivial_case(CAPACITY, batch), 3, GOROUTINES, like)
@@ -350,6 +353,7 @@ pub fn capacity_table(plan: Plan, go: &GoRows) -> Rows {
                 BATCH * size_of::<u64>()
             };
             let rust = Row::new(CAPACITIES_TABLE, &messages(batch), 3, items, sample)
+                .waiting()
                 .at(X::Num(cap as u64))
                 .with("waiting", (2 * cap * batch) as f64)
                 .with("memory", (2 * cap * (slot(message) + buffers)) as f64);

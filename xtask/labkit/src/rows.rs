@@ -1,8 +1,8 @@
 //! Measurements as rows; the tables are rendered from them, never parsed back.
 //!
 //! A day's measure example writes JSON lines to the file named by [`ROWS`] (`cargo xtask bench`
-//! sets it to `<target>/bench/<day>.jsonl`; without it the example prints the rendered tables). A line is one
-//! of three records:
+//! sets it to `<target>/bench/<day>.jsonl`; without it the example prints the rendered tables). A
+//! line is one of three records:
 //!
 //! ```text
 //! {"table":"maps","title":"90 % reads …","x":"threads","group":"keys","cell":"rate","ratios":[…]}
@@ -11,12 +11,15 @@
 //! {"table":"maps","lang":"go","series":["sync.Map","map+RWMutex"],"skipped":"`go` is not on PATH …"}
 //! ```
 //!
-//! — a [`TableSpec`] (what a table shows: its heading, the x and group columns, the cell, the ratio
-//! columns), a [`Row`] (one measured case, the median run: `ops` operations on `threads` threads
-//! took `wall_ns`, and the process used `cpu_ns` of CPU meanwhile), and a [`Skipped`] (the
-//! series that could not run, and why). A row names its series and language, never a `Go:` prefix:
-//! Go's rows are rows of their own series with `"lang":"go"`. Rates, ratios and cores busy are
-//! computed by [`Rows::markdown`] (and by the charts) from the raw measurement, never stored.
+//! — a [`TableSpec`] (what a table shows: its heading, and either a *grid* — the x and group
+//! columns, one column per series showing a [`Figure`], the ratio columns — or a *list* of
+//! [`Column`]s, one line per row), a [`Row`] (one measured case, the median run: `ops` operations
+//! on `threads` threads took `wall_ns`, and the process used `cpu_ns` of CPU meanwhile; bytes read
+//! and other named values where a table shows them), and a [`Skipped`] (the series that could not
+//! run, and why). A row names its series and language, never a `Go:` prefix: Go's rows are rows of
+//! their own series with `"lang":"go"`, and a Go twin sits at its Rust row's x. Rates, ratios
+//! ([`Versus`]: a row against its Go twin or its language's baseline) and cores busy are computed
+//! by [`Rows::markdown`] (and by the charts) from the raw measurement, never stored.
 //!
 //! The Go programs print [`Row`]s too (`day1-sync-atomic/go/timing`'s `Row`: `series`, `lang`,
 //! `threads`, `ops`, `wall_ns`, `cpu_ns`); the measure example places them in a table
@@ -496,8 +499,9 @@ impl Ratio {
     }
 }
 
-/// A table: one line per (group, x), one column per series (Rust's, then Go's), then the ratio
-/// columns, then the least busy Rust and Go contender's cores busy.
+/// A table. A grid (no [columns](TableSpec::columns)) has one line per (group, x), one column per
+/// series (Rust's, then Go's), then the ratio columns, then the least busy Rust and Go
+/// contender's cores busy; a list has one line per row, one cell per column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
