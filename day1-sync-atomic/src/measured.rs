@@ -7,7 +7,7 @@ use crate::counter::{CounterConfig, CounterKind, CounterRow, GO_COUNTERS};
 use crate::read_heavy::{GO_MAPS, ReadHeavyConfig, ReadHeavyRow};
 use crate::stack::throughput::{GO_STACK, StackConfig, StackKind, StackRow};
 use labkit::go::GoRows;
-use labkit::rows::{Cell, Line, Ratio, Row, Rows, TableSpec, go_skipped, go_twin};
+use labkit::rows::{Figure, Line, Ratio, Row, Rows, TableSpec, go_skipped, go_twin};
 
 /// The maps' table.
 pub const MAPS: &str = "maps";
@@ -16,26 +16,9 @@ pub const COUNTERS: &str = "counters";
 /// The stacks' table.
 pub const STACKS: &str = "stacks";
 
-/// A ratio column `header`: `of`'s rate over `over`'s.
-fn ratio(header: &str, of: &str, over: &str) -> Ratio {
-    Ratio {
-        header: header.to_owned(),
-        of: of.to_owned(),
-        over: over.to_owned(),
-    }
-}
-
 /// A table of ops/s by threads.
-fn spec(table: &str, title: String, ratios: Vec<Ratio>) -> TableSpec {
-    TableSpec {
-        table: table.to_owned(),
-        intro: String::new(),
-        title,
-        group: None,
-        x: "threads".to_owned(),
-        cell: Cell::Rate,
-        ratios,
-    }
+fn spec(table: &str, title: &str, ratios: Vec<Ratio>) -> TableSpec {
+    TableSpec::grid(table, title, "threads", Figure::Rate).with_ratios(ratios)
 }
 
 /// `rust` then, beside each, its Go twins `(case, series)` from `go` (or their skip).
@@ -80,14 +63,14 @@ pub fn maps(cfg: &ReadHeavyConfig, measured: &[ReadHeavyRow], go: &GoRows) -> Ro
     const RWLOCK: &str = "RwLock<HashMap>";
     let mut spec = spec(
         MAPS,
-        format!(
+        &format!(
             "90 % reads / 10 % writes, u64 keys: ops/s ({} ops per thread, median of {})",
             cfg.ops_per_thread, cfg.runs
         ),
         vec![
-            ratio("ConcurrentMap × RwLock<HashMap>", CONCURRENT, RWLOCK),
-            ratio("ConcurrentMap × Go sync.Map", CONCURRENT, "Go sync.Map"),
-            ratio("RwLock<HashMap> × Go map+RWMutex", RWLOCK, "Go map+RWMutex"),
+            Ratio::new("ConcurrentMap × RwLock<HashMap>", CONCURRENT, RWLOCK),
+            Ratio::new("ConcurrentMap × Go sync.Map", CONCURRENT, "Go sync.Map"),
+            Ratio::new("RwLock<HashMap> × Go map+RWMutex", RWLOCK, "Go map+RWMutex"),
         ],
     );
     spec.group = Some("keys".to_owned());
@@ -113,18 +96,18 @@ pub fn counters(cfg: &CounterConfig, measured: &[CounterRow], go: &GoRows) -> Ro
     let (atomic, mutex) = (CounterKind::Atomic.name(), CounterKind::Mutex.name());
     let spec = spec(
         COUNTERS,
-        format!(
+        &format!(
             "Counting: increments/s ({} increments per thread, median of {})",
             cfg.per_thread, cfg.runs
         ),
         vec![
-            ratio("fetch_add × Mutex<i64>", atomic, mutex),
-            ratio(
+            Ratio::new("fetch_add × Mutex<i64>", atomic, mutex),
+            Ratio::new(
                 "fetch_add × Go atomic.AddInt64",
                 atomic,
                 "Go atomic.AddInt64",
             ),
-            ratio("Mutex<i64> × Go sync.Mutex", mutex, "Go sync.Mutex"),
+            Ratio::new("Mutex<i64> × Go sync.Mutex", mutex, "Go sync.Mutex"),
         ],
     );
     let rust = measured
@@ -145,13 +128,13 @@ pub fn stacks(cfg: &StackConfig, measured: &[StackRow], go: &GoRows) -> Rows {
     let go_treiber = GO_STACK.1;
     let spec = spec(
         STACKS,
-        format!(
+        &format!(
             "Stack: push+pop rounds/s ({} rounds per thread, median of {})",
             cfg.ops, cfg.runs
         ),
         vec![
-            ratio("Treiber × std Mutex<Vec>", treiber, mutex),
-            ratio("Treiber × Go Treiber", treiber, go_treiber),
+            Ratio::new("Treiber × std Mutex<Vec>", treiber, mutex),
+            Ratio::new("Treiber × Go Treiber", treiber, go_treiber),
         ],
     );
     let rust = measured

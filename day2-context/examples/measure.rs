@@ -1,4 +1,7 @@
-//! Tuesday's measurements, as Markdown tables on stdout (narration on stderr).
+//! Tuesday's measurements as rows (`labkit::rows`; narration on stderr): with `BENCH_ROWS=<file>`
+//! in the environment (as `cargo xtask bench day2-context` runs it) they are written there as JSON
+//! lines, and xtask renders the tables and charts from them; without it the tables are printed as
+//! Markdown.
 //!
 //! `cargo run --release -p day2-context --example day2-measure [-- --quick]`
 //!
@@ -12,7 +15,7 @@
 //!    dropping the chain uncancelled.
 //!
 //! Tables 1–3 have Go rows: `go/bench` (Go's `context` package, the same cases) runs first with
-//! the same sizes, and each Go time sits beside its Rust twin, with `× Go` = Go time / Rust time
+//! the same sizes, and each Go row sits beside its Rust twin, with `× Go` = Go time / Rust time
 //! (above 1: the Rust version is faster).
 
 use std::hint::black_box;
@@ -22,8 +25,11 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use day2_context::{CancelHandle, Context, Key, leak, lesson};
-use labkit::go::{GoRows, SKIPPED};
-use labkit::{Sample, Table, cores_busy_cell, median, median_of, parallel, si};
+use labkit::go::GoRows;
+use labkit::rows::{
+    Column, Figure, Lang, Ratio, Row, Rows, Show, TableSpec, Unit, Versus, Writer, X, go_twin,
+};
+use labkit::{Sample, median, median_of, parallel};
 use tokio_util::sync::CancellationToken;
 
 const COMMAND: &str = "cargo run --release -p day2-context --example day2-measure";
@@ -32,6 +38,23 @@ struct RequestId;
 impl Key for RequestId {
     type Value = u64;
 }
+
+/// The single-thread costs' table.
+const OPERATIONS: &str = "operations";
+/// Step 1 (the lesson) beside step 2 and Go.
+const STEPS: &str = "steps";
+/// Threads deriving from one shared parent.
+const SHARED: &str = "shared-parent";
+/// One cancel waking N waiters.
+const FAN_OUT: &str = "fan-out";
+/// What is left after the leak check.
+const LEAK: &str = "leak";
+/// The three ways a deep chain ends.
+const CHAINS: &str = "chains";
+/// The shared-parent contenders: this crate's `Context`, tokio-util's token, Go's package.
+const CONTEXT: &str = "`Context`";
+const TOKEN: &str = "`CancellationToken`";
+const GO_CONTEXT: &str = "`context`";
 
 /// Thread counts of the shared-parent table (Rust threads, Go goroutines).
 const THREADS: [usize; 3] = [1, 2, 4];
@@ -43,10 +66,6 @@ const WAITERS: [usize; 3] = [1, 16, 256];
 /// its blocking call and parked before `cancel` (the Go program waits as long).
 const SETTLE: Duration = Duration::from_millis(20);
 
-fn ns_per_op(sample: Sample, ops: u64) -> f64 {
-    sample.wall.as_nanos() as f64 / ops as f64
-}
-
 /// `1,2,4`: a list of counts as the Go program's flags take it.
 fn list(counts: &[usize]) -> String {
     counts
@@ -56,12 +75,7 @@ fn list(counts: &[usize]) -> String {
         .join(",")
 }
 
-/// `× Go` for a pair of times (or of times per operation): Go's over ours.
-fn times_go(go: f64, rust: f64) -> String {
-    format!("{:.2}", go / rust)
-}
-
-/// Day 2's measured costs (Markdown on standard output, progress on standard error).
+/// Day 2's measured costs (rows, or Markdown on standard output; progress on standard error).
 #[derive(Parser, Debug)]
 #[command(name = "day2-measure")]
 struct Args {
@@ -70,11 +84,12 @@ struct Args {
     quick: bool,
 }
 
-fn main() {
+fn main() -> std::io::Result<()> {
     let Args { quick } = Args::parse();
     let (ops, runs) = if quick { (20_000, 3) } else { (200_000, 7) };
-    println!(
-        "Measured with `{COMMAND}{}`; medians of {runs} runs.\n",
+    let mut out = Writer::from_env()?;
+    let intro = format!(
+        "Measured with `{COMMAND}{}`; medians of {runs} runs.",
         if quick { " -- --quick" } else { "" }
     );
 
@@ -169,7 +184,7 @@ fn main() {
             }),
         ),
     ];
-    let mut table = Table::new(["operation", "ns/op", "ops/s", "Go twin", "Go ns/op", "× Go"]);
+    let mut rows = Vec::new();
     for (name, go_case, op) in &cases {
         for _ in 0..ops / 10 {
             op(); // warm up
@@ -179,47 +194,33 @@ fn main() {
                 op();
             }
         });
-        let ours = ns_per_op(sample, ops as u64);
-        let [twin, go_ns, ratio] = match go_case {
-            None => ["—".to_string(), "—".into(), "—".into()],
-            Some(case) => match &go.expect(case, 1) {
-                None => [format!("`{case}`"), SKIPPED.into(), SKIPPED.into()],
-                Some(row) => {
-                    let theirs = ns_per_op(row.sample, row.ops);
-                    [
-                        format!("`{case}`"),
-                        format!("{theirs:.0}"),
-                        times_go(theirs, ours),
-                    ]
-                }
-            },
-        };
-        table.row([
-            name.to_string(),
-            format!("{ours:.0}"),
-            si(sample.per_second(ops as u64)),
-            twin,
-            go_ns,
-            ratio,
-        ]);
+        let row = Row::new(OPERATIONS, name, 1, ops as u64, sample).at(X::Name(name.to_string()));
+        let twin = go_case.and_then(|case| go_twin(&go, case, &format!("`{case}`"), &row));
+        rows.push(row);
+        rows.extend(twin);
     }
-    println!(
-        "### One context: derive and cancel (1 thread)\n\n{table}{}",
-        go.note()
-    );
-    steps(&go, ops, runs);
+    let spec = TableSpec::list(
+        OPERATIONS,
+        "One context: derive and cancel (1 thread)",
+        vec![
+            Column::new("operation", Show::Series),
+            Column::figure("ns/op", Figure::NsPerOp),
+            Column::figure("ops/s", Figure::Rate),
+            Column::new("× Go", Show::Versus(Versus::twin(Lang::Go))),
+            Column::figure("cores busy", Figure::CoresBusy),
+        ],
+    )
+    .with_intro(intro);
+    let go_cases: Vec<String> = cases
+        .iter()
+        .filter_map(|c| c.1.map(|case| format!("`{case}`")))
+        .collect();
+    let go_cases: Vec<&str> = go_cases.iter().map(String::as_str).collect();
+    out.write(&Rows::table(spec, rows, &go, &go_cases))?;
+    out.write(&steps(&go, ops, runs))?;
 
     eprintln!("measure: threads deriving from one shared parent…");
-    let mut table = Table::new([
-        "threads",
-        "`Context`",
-        "cores busy",
-        "`CancellationToken`",
-        "cores busy",
-        "Go `context`",
-        "cores busy",
-        "× Go",
-    ]);
+    let mut rows = Vec::new();
     let per_thread = ops / 2;
     for threads in THREADS {
         let ctx_samples: Vec<Sample> = (0..runs)
@@ -255,78 +256,95 @@ fn main() {
             })
             .collect();
         let total = (threads * per_thread) as u64;
-        let (ours, token) = (median(&ctx_samples), median(&token_samples));
-        let mut cells = vec![
-            threads.to_string(),
-            si(ours.per_second(total)),
-            cores_busy_cell(&ours, threads),
-            si(token.per_second(total)),
-            cores_busy_cell(&token, threads),
-        ];
-        match &go.expect("shared parent: WithCancel + cancel()", threads) {
-            None => cells.extend([SKIPPED.into(), SKIPPED.into(), SKIPPED.into()]),
-            Some(row) => cells.extend([
-                si(row.sample.per_second(row.ops)),
-                cores_busy_cell(&row.sample, threads),
-                times_go(ns_per_op(row.sample, row.ops), ns_per_op(ours, total)),
-            ]),
-        }
-        table.row(cells);
+        let ours = Row::new(SHARED, CONTEXT, threads, total, median(&ctx_samples));
+        let twin = go_twin(
+            &go,
+            "shared parent: WithCancel + cancel()",
+            GO_CONTEXT,
+            &ours,
+        );
+        rows.push(ours);
+        rows.push(Row::new(
+            SHARED,
+            TOKEN,
+            threads,
+            total,
+            median(&token_samples),
+        ));
+        rows.extend(twin);
     }
-    println!(
-        "### Many threads, one parent: derive + cancel per second ({per_thread} per thread)\n\n{table}{}",
-        go.note()
-    );
+    let spec = TableSpec::grid(
+        SHARED,
+        &format!("Many threads, one parent: derive + cancel per second ({per_thread} per thread)"),
+        "threads",
+        Figure::Rate,
+    )
+    .with_ratios(vec![Ratio::new(
+        "`Context` × Go",
+        CONTEXT,
+        &format!("Go {GO_CONTEXT}"),
+    )]);
+    out.write(&Rows::table(spec, rows, &go, &[GO_CONTEXT]))?;
     // The warm-up children were dropped without `cancel` and stay registered until the parent
     // is cancelled, as in Go; this ends them all.
     stop.cancel();
 
-    fan_outs(&go, runs);
+    out.write(&fan_outs(&go, runs))?;
 
     let n = if quick { 10_000 } else { 100_000 };
     eprintln!("measure: leak check with {n} timed contexts…");
     let (parent, stop) = Context::with_cancel(&bg);
     let (churn, sample) = labkit::measure(|| leak::churn(&parent, n, Duration::from_secs(3600)));
     stop.cancel();
-    let mut table = Table::new([
-        "when",
-        "children of the parent",
-        "timer entries",
-        "live scopes",
-        "threads",
-    ]);
-    for (when, c) in [
+    let rows = [
         ("before", churn.before),
         (&*format!("{n} alive"), churn.peak),
         ("all cancelled", churn.after),
-    ] {
-        table.row([
-            when.to_string(),
-            c.children.to_string(),
-            c.timer_entries.to_string(),
-            c.live_scopes.to_string(),
-            c.threads.map_or("?".into(), |t| t.to_string()),
-        ]);
-    }
-    println!(
-        "### Leak check: {n} `with_timeout(1 h)` contexts created, then cancelled ({:.0?} in all)\n\n{table}",
-        sample.wall
+    ]
+    .map(|(when, c)| {
+        let row = Row::new(LEAK, "with_timeout(1 h)", 1, n as u64, sample)
+            .at(X::Name(when.to_owned()))
+            .with("children", c.children as f64)
+            .with("timer entries", c.timer_entries as f64)
+            .with("live scopes", c.live_scopes as f64);
+        match c.threads {
+            Some(t) => row.with("os threads", t as f64),
+            None => row,
+        }
+    });
+    let count = |header: &str, key: &str| Column::figure(header, Figure::value(key, Unit::Count));
+    let spec = TableSpec::list(
+        LEAK,
+        &format!(
+            "Leak check: {n} `with_timeout(1 h)` contexts created, then cancelled ({:.0?} in all)",
+            sample.wall
+        ),
+        vec![
+            Column::new("when", Show::X),
+            count("children of the parent", "children"),
+            count("timer entries", "timer entries"),
+            count("live scopes", "live scopes"),
+            count("threads", "os threads"),
+        ],
     );
+    out.write(&Rows::table(spec, rows, &GoRows::default(), &[]))?;
 
-    deep_chains(runs);
+    out.write(&deep_chains(runs))
 }
 
 /// Step 1 (the lesson) beside step 2 (the `Context` the week uses) and Go, on the rows where the
 /// steps differ. Each run times step 1's loop, then step 2's, so both see the same machine; the
-/// medians of `runs` runs are printed with cores busy (process CPU / wall) for each.
-fn steps(go: &GoRows, ops: usize, runs: usize) {
+/// table has the medians of `runs` runs, with cores busy (process CPU / wall).
+fn steps(go: &GoRows, ops: usize, runs: usize) -> Rows {
+    const LESSON: &str = "step 1 (lesson)";
+    const FAST: &str = "step 2 (fast)";
     eprintln!("measure: step 1 (lesson) beside step 2 ({ops} operations per run)…");
     let (parent, stop) = Context::with_cancel(&Context::background());
     let (lesson_parent, lesson_stop) = lesson::Context::with_cancel(&lesson::Context::background());
     let hour = Duration::from_secs(3600);
     // The row, its Go case, step 1's operation and step 2's.
-    type Row<'a> = (&'a str, &'a str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
-    let rows: Vec<Row<'_>> = vec![
+    type Case<'a> = (&'a str, &'a str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
+    let cases: Vec<Case<'_>> = vec![
         (
             "`with_cancel` + `cancel`",
             "WithCancel + cancel()",
@@ -366,18 +384,7 @@ fn steps(go: &GoRows, ops: usize, runs: usize) {
             }),
         ),
     ];
-    let mut table = Table::new([
-        "operation",
-        "step 1 (lesson) ns/op",
-        "cores busy",
-        "step 2 (fast) ns/op",
-        "cores busy",
-        "Go ns/op",
-        "cores busy",
-        "step 1 / step 2",
-        "× Go: step 1",
-        "× Go: step 2",
-    ]);
+    let mut measured = Vec::new();
     let timed = |op: &dyn Fn()| {
         labkit::measure(|| {
             for _ in 0..ops {
@@ -386,7 +393,7 @@ fn steps(go: &GoRows, ops: usize, runs: usize) {
         })
         .1
     };
-    for (name, go_case, lesson_op, fast_op) in &rows {
+    for (name, go_case, lesson_op, fast_op) in &cases {
         for _ in 0..ops / 10 {
             lesson_op(); // warm up
             fast_op();
@@ -396,39 +403,28 @@ fn steps(go: &GoRows, ops: usize, runs: usize) {
             first.push(timed(lesson_op));
             second.push(timed(fast_op));
         }
-        let (first, second) = (median(&first), median(&second));
-        let (ns1, ns2) = (ns_per_op(first, ops as u64), ns_per_op(second, ops as u64));
-        let mut cells = vec![
-            name.to_string(),
-            format!("{ns1:.0}"),
-            cores_busy_cell(&first, 1),
-            format!("{ns2:.0}"),
-            cores_busy_cell(&second, 1),
-        ];
-        let go_row = go.expect(go_case, 1);
-        match go_row {
-            None => cells.extend([SKIPPED.into(), SKIPPED.into()]),
-            Some(row) => cells.extend([
-                format!("{:.0}", ns_per_op(row.sample, row.ops)),
-                cores_busy_cell(&row.sample, 1),
-            ]),
-        }
-        cells.push(format!("{:.2}", ns1 / ns2));
-        match go_row {
-            None => cells.extend([SKIPPED.into(), SKIPPED.into()]),
-            Some(row) => {
-                let theirs = ns_per_op(row.sample, row.ops);
-                cells.extend([times_go(theirs, ns1), times_go(theirs, ns2)]);
-            }
-        }
-        table.row(cells);
+        let x = X::Name(name.to_string());
+        let row = |series, sample| Row::new(STEPS, series, 1, ops as u64, sample).at(x.clone());
+        let fast = row(FAST, median(&second));
+        let twin = go_twin(go, go_case, GO_CONTEXT, &fast);
+        measured.extend([row(LESSON, median(&first)), fast]);
+        measured.extend(twin);
     }
     stop.cancel();
     lesson_stop.cancel();
-    println!(
-        "### Step 1 (lesson) beside step 2 (fast) and Go: derive and cancel (1 thread)\n\n{table}{}",
-        go.note()
-    );
+    let go_context = format!("Go {GO_CONTEXT}");
+    let spec = TableSpec::grid(
+        STEPS,
+        "Step 1 (lesson) beside step 2 (fast) and Go: derive and cancel (1 thread), ns/op",
+        "operation",
+        Figure::NsPerOp,
+    )
+    .with_ratios(vec![
+        Ratio::new("step 2 × step 1", FAST, LESSON),
+        Ratio::new("step 1 × Go", LESSON, &go_context),
+        Ratio::new("step 2 × Go", FAST, &go_context),
+    ]);
+    Rows::table(spec, measured, go, &[GO_CONTEXT])
 }
 
 /// One fan-out run: `waiters` threads block in `wait` on one context, which is then cancelled.
@@ -506,57 +502,52 @@ fn wait_unbounded(ctx: &Context) {
         .expect("`Duration::MAX` returns only once the context is done");
 }
 
-/// Times one `cancel` waking `WAITERS` threads, both ways a thread can wait, beside Go's
-/// goroutines blocked on `<-ctx.Done()`, and prints the table.
+/// Times one `cancel` waking `WAITERS` threads, both ways a thread can wait, and as many tokio
+/// tasks, beside Go's goroutines blocked on `<-ctx.Done()`: the table of wall times (each row is
+/// one wake-up of all the waiters).
 ///
 /// This compares threads with goroutines as much as the two context packages: closing Go's done
 /// channel only puts the parked goroutines back on the runtime's run queues, and its few OS
 /// threads then run them one after another, while every Rust waiter is an OS thread parked in the
 /// kernel, which must be woken and scheduled on its own.
-fn fan_outs(go: &GoRows, runs: usize) {
+fn fan_outs(go: &GoRows, runs: usize) -> Rows {
+    const CHANNEL: &str = "threads: `done().recv()`";
+    const CONDVAR: &str = "threads: `wait_timeout(MAX)`";
+    const TASKS: &str = "tokio tasks: `cancelled().await`";
+    const GO_DONE: &str = "`<-ctx.Done()`";
     eprintln!("measure: one cancel waking {WAITERS:?} blocked threads…");
-    let mut table = Table::new([
-        "waiters",
-        "threads: `done().recv()`",
-        "× Go",
-        "threads: `wait_timeout(MAX)`",
-        "× Go",
-        "tokio tasks: `cancelled().await`",
-        "× Go",
-        "Go `<-ctx.Done()`",
-    ]);
+    let mut rows = Vec::new();
     let cores = thread::available_parallelism().map_or(1, usize::from);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores)
         .build()
         .expect("a tokio runtime");
-    let cells = |ours: Sample, theirs: Option<Sample>| match theirs {
-        None => [format!("{:.1?}", ours.wall), SKIPPED.to_string()],
-        Some(theirs) => [
-            format!("{:.1?}", ours.wall),
-            times_go(theirs.wall.as_secs_f64(), ours.wall.as_secs_f64()),
-        ],
-    };
     for waiters in WAITERS {
-        let theirs = go
-            .expect("fan-out: <-ctx.Done()", waiters)
-            .map(|row| row.sample);
         let by_channel: Vec<Sample> = (0..runs).map(|_| fan_out(waiters, wait_done)).collect();
         let by_condvar: Vec<Sample> = (0..runs)
             .map(|_| fan_out(waiters, wait_unbounded))
             .collect();
         let by_task: Vec<Sample> = (0..runs).map(|_| fan_out_tasks(&rt, waiters)).collect();
-        let mut row = vec![waiters.to_string()];
-        row.extend(cells(median(&by_channel), theirs));
-        row.extend(cells(median(&by_condvar), theirs));
-        row.extend(cells(median(&by_task), theirs));
-        row.push(theirs.map_or(SKIPPED.into(), |s| format!("{:.1?}", s.wall)));
-        table.row(row);
+        let row =
+            |series, samples: &[Sample]| Row::new(FAN_OUT, series, waiters, 1, median(samples));
+        let first = row(CHANNEL, &by_channel);
+        let twin = go_twin(go, "fan-out: <-ctx.Done()", GO_DONE, &first);
+        rows.extend([first, row(CONDVAR, &by_condvar), row(TASKS, &by_task)]);
+        rows.extend(twin);
     }
-    println!(
-        "### Fan-out: one `cancel`, N threads or tasks waiting on the context (time until the last woke)\n\n{table}{}",
-        go.note()
+    let go_done = format!("Go {GO_DONE}");
+    let spec = TableSpec::grid(
+        FAN_OUT,
+        "Fan-out: one `cancel`, N threads or tasks waiting on the context (time until the last woke)",
+        "waiters",
+        Figure::Wall,
+    )
+    .with_ratios(
+        [CHANNEL, CONDVAR, TASKS]
+            .map(|s| Ratio::new(&format!("{s} × Go"), s, &go_done))
+            .into(),
     );
+    Rows::table(spec, rows, go, &[GO_DONE])
 }
 
 /// Scopes in a deep chain: far deeper than a recursive walk could go.
@@ -574,8 +565,8 @@ fn median_time(runs: usize, mut op: impl FnMut() -> Duration) -> Duration {
     times[times.len() / 2]
 }
 
-/// Times the three ways a deep chain ends, and prints them as a table.
-fn deep_chains(runs: usize) {
+/// Times the three ways a deep chain ends: their table.
+fn deep_chains(runs: usize) -> Rows {
     eprintln!("measure: chains of {DEEP} nested scopes…");
     let bg = Context::background();
     let cancel = median_time(runs, || {
@@ -603,17 +594,26 @@ fn deep_chains(runs: usize) {
         drop((root, handle));
         started.elapsed()
     });
-    let mut table = Table::new(["a chain of 200 000 scopes", "median", "per scope"]);
-    for (what, took) in [
+    let rows = [
         ("`cancel()` on the root", cancel),
         ("the root's deadline fires (timer thread)", deadline),
         ("dropped uncancelled", dropped),
-    ] {
-        table.row([
-            what.to_string(),
-            format!("{took:.1?}"),
-            format!("{:.0} ns", took.as_nanos() as f64 / DEEP as f64),
-        ]);
-    }
-    println!("### Deep chains ({runs} runs each)\n\n{table}");
+    ]
+    .map(|(what, wall)| {
+        let sample = Sample {
+            wall,
+            cpu: Duration::ZERO,
+        };
+        Row::new(CHAINS, what, 1, DEEP as u64, sample)
+    });
+    let spec = TableSpec::list(
+        CHAINS,
+        &format!("Deep chains ({runs} runs each)"),
+        vec![
+            Column::new("a chain of 200 000 scopes", Show::Series),
+            Column::figure("median", Figure::Wall),
+            Column::figure("per scope (ns)", Figure::NsPerOp),
+        ],
+    );
+    Rows::table(spec, rows, &GoRows::default(), &[])
 }

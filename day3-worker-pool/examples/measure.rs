@@ -1,5 +1,8 @@
-//! Wednesday's measured tables as Markdown on stdout (progress on stderr), for the journal:
+//! Wednesday's measured tables as rows (`labkit::rows`; progress on stderr), for the journal:
 //! `cargo run --release -p day3-worker-pool --example day3-measure [-- --quick] [--sizes 1,2,4,8]`.
+//! With `BENCH_ROWS=<file>` in the environment (as `cargo xtask bench day3-worker-pool` runs it)
+//! they are written there as JSON lines, and xtask renders the tables and charts from them;
+//! without it the tables are printed as Markdown.
 //!
 //! The course's Go worker pool (`go/bench`) runs in the same run with the same parameters, and its
 //! rows sit beside the Rust ones; without `go` on `PATH` they say SKIPPED.
@@ -9,13 +12,14 @@ use day3_worker_pool::overhead::{TINY_ROUNDS, dispatch_table, tiny_jobs_table};
 use day3_worker_pool::throughput::{self, Config};
 use indicatif::{ProgressBar, ProgressStyle};
 use labkit::go::GoRows;
+use labkit::rows::Writer;
 
 /// Threads (and goroutines) of the dispatch and tiny-job tables.
 const THREADS: usize = 2;
 /// Items per job of the chunked tiny-job rows.
 const CHUNK: usize = 16 * 1024;
 
-/// Prints the throughput, dispatch and tiny-job tables.
+/// Measures the throughput, dispatch and tiny-job tables.
 #[derive(Debug, Parser)]
 struct Args {
     /// Pool sizes for the throughput table, comma-separated.
@@ -27,8 +31,9 @@ struct Args {
     quick: bool,
 }
 
-fn main() {
+fn main() -> std::io::Result<()> {
     let args = Args::parse();
+    let mut out = Writer::from_env()?;
     let sizes: Vec<usize> = args.sizes.iter().copied().map(usize::from).collect();
     let sizes_flag: Vec<String> = sizes.iter().map(ToString::to_string).collect();
     let config = if args.quick {
@@ -41,8 +46,8 @@ fn main() {
     } else {
         (9, 100_000, 1_000_000)
     };
-    println!(
-        "Command: `cargo run --release -p day3-worker-pool --example day3-measure --{} --sizes {}`\n",
+    let command = format!(
+        "Command: `cargo run --release -p day3-worker-pool --example day3-measure --{} --sizes {}`",
         if args.quick { " --quick" } else { "" },
         sizes_flag.join(",")
     );
@@ -70,26 +75,13 @@ fn main() {
         .into_iter()
         .flat_map(|(flag, value)| [flag.to_owned(), value]),
     );
-    // Printed under each table when the Go rows were skipped (Go not installed).
-    let go_note = || {
-        let note = go.note();
-        if !note.is_empty() {
-            println!("{note}");
-        }
-    };
-
-    println!("### Throughput by pool size\n");
-    println!(
-        "{}. Ideal = jobs / (⌈jobs / concurrency⌉ × one job's time), concurrency = workers for",
+    let intro = format!(
+        "{command}\n\n{}. Ideal = jobs / (⌈jobs / concurrency⌉ × one job's time), concurrency = \
+         workers for sleeping jobs and min(workers, cores) for spinning ones; efficiency = \
+         measured / ideal. Each cell: jobs/s · efficiency. The Go pool runs the same jobs (the \
+         same spin rounds); × Go = day3 Pool jobs/s ÷ Go pool jobs/s (above 1: the Pool is \
+         faster).",
         throughput::describe(&config, &calibration)
-    );
-    println!(
-        "sleeping jobs and min(workers, cores) for spinning ones; efficiency = measured / ideal."
-    );
-    println!(
-        "Each cell: jobs/s · efficiency · cores busy. The Go pool runs the same jobs (the\n\
-         same spin rounds); × Go = day3 Pool jobs/s ÷ Go pool jobs/s (above 1: the Pool is\n\
-         faster).\n"
     );
     let bar = ProgressBar::new(config.cell_count() as u64);
     bar.set_style(
@@ -101,26 +93,13 @@ fn main() {
         bar.inc(1);
     });
     bar.finish_and_clear();
-    for (title, table) in throughput::by_pool_size(&rows, &go) {
-        println!("#### {title}\n\n{table}");
-        go_note();
-    }
+    let mut by_size = throughput::by_pool_size(&rows, &go);
+    by_size.set_intro(intro);
+    out.write(&by_size)?;
 
     eprintln!("dispatch overhead…");
-    println!("### Per-job dispatch overhead ({jobs} trivial jobs, median of {runs})\n");
-    println!("× Go = Go pool ns/job ÷ the row's ns/job (above 1: the row is faster).\n");
-    println!("{}", dispatch_table(THREADS, jobs, runs, &go));
-    go_note();
+    out.write(&dispatch_table(THREADS, jobs, runs, &go))?;
 
     eprintln!("tiny jobs…");
-    println!(
-        "### {items} jobs of ~50 ns: batched submit against a sequential loop (median of {runs})\n"
-    );
-    println!(
-        "× sequential = the same language's for loop's time ÷ the row's; × Go = the time of\n\
-         the Go row doing the same work (the chunked Go pool for the pool and par_iter) ÷\n\
-         the row's.\n"
-    );
-    println!("{}", tiny_jobs_table(THREADS, items, CHUNK, runs, &go));
-    go_note();
+    out.write(&tiny_jobs_table(THREADS, items, CHUNK, runs, &go))
 }

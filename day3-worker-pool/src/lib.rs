@@ -30,8 +30,8 @@
 //!   the hand-written [`wait_group`].
 //! - *Collect 100 sleeping jobs in order*: [`reorder`] (a reorder buffer), `demo` (the seeded
 //!   sleeping jobs).
-//! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (one table per kind of job, a
-//!   row per pool size, a column per executor: rayon, tokio, and the course's Go pool from
+//! - *Measure throughput for pool sizes 1, 2, 4, 8*: `throughput` (rows of one table: a line per
+//!   kind of job and pool size, a column per executor: rayon, tokio, and the course's Go pool from
 //!   `go/bench`); `overhead` (per-job dispatch cost: the lesson and the fast pool against rayon
 //!   and Go) and [`batch`] (chunked submit, so tiny jobs beat a sequential loop).
 //!

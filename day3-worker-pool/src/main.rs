@@ -208,7 +208,7 @@ mod tour {
         );
         let calibration = throughput::calibrate(config);
         println!("{}.", throughput::describe(config, &calibration));
-        println!("Each cell: jobs/s · efficiency (measured / ideal) · cores busy.\n");
+        println!("Each cell: jobs/s · efficiency (measured / ideal).\n");
         let bar = ProgressBar::new(config.cell_count() as u64);
         bar.set_style(
             ProgressStyle::with_template("  {bar:30} {pos}/{len} {msg}")
@@ -220,9 +220,10 @@ mod tour {
         });
         bar.finish_and_clear();
         // No Go asked for: the Rust columns only.
-        for (title, table) in throughput::by_pool_size(&rows, &GoRows::default()) {
-            println!("### {title}\n\n{table}");
-        }
+        print!(
+            "{}",
+            throughput::by_pool_size(&rows, &GoRows::default()).markdown()
+        );
         let pool = |io: bool, n: usize| {
             rows.iter().find(|r| {
                 r.executor == Executor::Pool

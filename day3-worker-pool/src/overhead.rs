@@ -11,8 +11,9 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use day2_context::Context;
-use labkit::go::{GoRows, SKIPPED};
-use labkit::{Sample, Table, cores_busy_cell, median_of, ratio_cell, si, spin};
+use labkit::go::GoRows;
+use labkit::rows::{Column, Figure, Lang, Row, Rows, Show, TableSpec, Versus, X, go_twin};
+use labkit::{Sample, median_of, spin};
 use rayon::prelude::*;
 
 use crate::pool::p1_lesson as lesson;
@@ -139,21 +140,19 @@ fn warm_median(runs: usize, run: &mut Run<'_>) -> Sample {
     })
 }
 
-/// A ratio cell: `base`'s time over `sample`'s (above 1, `sample` is faster); `SKIPPED` without a
-/// base.
-fn times(base: Option<Sample>, sample: &Sample) -> String {
-    let wall = |s: &Sample| s.wall.as_secs_f64();
-    ratio_cell(base.as_ref().map(wall), Some(wall(sample)), 2)
-}
+/// The dispatch table's name in the rows.
+pub const DISPATCH: &str = "dispatch";
+/// The tiny jobs' table's name in the rows.
+pub const TINY_JOBS: &str = "tiny-jobs";
 
-/// Per-job cost of `jobs` trivial jobs on `threads` threads: the pool against rayon's `scope.spawn`
-/// and the course's Go pool (`go`: `go/bench`'s `dispatch` row, the same jobs through a jobs and a
-/// results channel to as many goroutines), median of `runs` after a warm-up run. `× Go` is the Go
-/// pool's time over the row's: above 1, the row is faster.
+/// Per-job cost of `jobs` trivial jobs on `threads` threads: the pool's two steps against rayon's
+/// `scope.spawn` and the course's Go pool (`go`: `go/bench`'s `dispatch` row, the same jobs through
+/// a jobs and a results channel to as many goroutines), median of `runs` after a warm-up run: the
+/// table's rows. `× Go` is the Go pool's time over the row's: above 1, the row is faster.
 ///
 /// # Panics
 /// When the Go program ran but printed no `dispatch` row of `jobs` jobs on `threads` goroutines.
-pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Table {
+pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Rows {
     let mut pool = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
     let rayon = rayon_pool(threads);
     let mut pool_each = Pool::new(&Context::background(), threads, |_: &Context, x: u64| x);
@@ -176,33 +175,31 @@ pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Ta
             Box::new(|| rayon_scope_trivial(&rayon, jobs)),
         ),
     ];
-    let go = go.sample("dispatch", threads, jobs);
-    let mut t = Table::new([
-        "trivial jobs",
-        "threads",
-        "ns/job",
-        "jobs/s",
-        "cores busy",
-        "× Go",
-    ]);
-    let mut row = |name: &str, sample: Option<Sample>| {
-        let mut cells = vec![name.to_owned(), threads.to_string()];
-        match sample {
-            Some(s) => cells.extend([
-                format!("{:.0}", s.wall.as_secs_f64() * 1e9 / jobs as f64),
-                si(s.per_second(jobs)),
-                format!("{:.2}", s.cores_busy()),
-                times(go, &s),
-            ]),
-            None => cells.extend([SKIPPED; 4].map(str::to_owned)),
-        }
-        t.row(cells);
-    };
-    for (name, run) in &mut contenders {
-        row(name, Some(warm_median(runs, run)));
-    }
-    row("Go pool: jobs + results channels", go);
-    t
+    const GO_POOL: &str = "pool: jobs + results channels";
+    let go_x = X::Name("Go pool".to_owned());
+    let mut rows: Vec<Row> = contenders
+        .iter_mut()
+        // The workers mostly wait for jobs: cores busy is not flagged.
+        .map(|(name, run)| {
+            Row::new(DISPATCH, name, threads, jobs, warm_median(runs, run)).waiting()
+        })
+        .collect();
+    let like = rows[0].clone().at(go_x.clone());
+    rows.extend(go_twin(go, "dispatch", GO_POOL, &like));
+    let spec = TableSpec::list(
+        DISPATCH,
+        &format!("Per-job dispatch overhead ({jobs} trivial jobs, median of {runs})"),
+        vec![
+            Column::new("trivial jobs", Show::Series),
+            Column::figure("threads", Figure::Threads),
+            Column::figure("ns/job", Figure::NsPerOp),
+            Column::figure("jobs/s", Figure::Rate),
+            Column::figure("cores busy", Figure::CoresBusy),
+            Column::new("× Go", Show::Versus(Versus::at(Lang::Go, go_x))),
+        ],
+    )
+    .with_intro("× Go = Go pool ns/job ÷ the row's ns/job (above 1: the row is faster).");
+    Rows::table(spec, rows, go, &[GO_POOL])
 }
 
 /// `items` ~50 ns jobs: a sequential loop, the pool with chunks of `chunk_len`, and rayon's
@@ -210,7 +207,7 @@ pub fn dispatch_table(threads: usize, jobs: u64, runs: usize, go: &GoRows) -> Ta
 /// (`go`: `go/bench`'s `tiny-sequential` and `tiny-chunks` rows, a for loop and the course's pool
 /// fed chunks of the same length). `× sequential` is the for loop's time in the same language over
 /// the row's; `× Go` is the time of the Go row doing the same work (the chunked Go pool for the
-/// pool and `par_iter`) over the row's: above 1, the row is faster.
+/// pool and `par_iter`) over the row's: above 1, the row is faster. The table's rows.
 ///
 /// # Panics
 /// When the Go program ran but printed no `tiny-*` row of `items` jobs.
@@ -220,83 +217,77 @@ pub fn tiny_jobs_table(
     chunk_len: usize,
     runs: usize,
     go: &GoRows,
-) -> Table {
+) -> Rows {
     let mut pool = Pool::batched(&Context::background(), threads, |_: &Context, i: u64| {
         tiny_job(i)
     });
     let rayon = rayon_pool(threads);
-    let go_sequential = go.sample("tiny-sequential", 1, items);
-    let go_chunks = go.sample("tiny-chunks", threads, items);
     let batched = format!("day3 Pool, chunks of {chunk_len}");
-    // Each contender with the Go row that does the same work.
-    let mut contenders: [(&str, usize, Run<'_>, Option<Sample>); 3] = [
+    // Each contender at its x: the loops at `sequential`, the parallel ones with Go's pool.
+    let (sequential_x, parallel_x) = (
+        X::Name("sequential".to_owned()),
+        X::Name("parallel".to_owned()),
+    );
+    let mut contenders: [(&str, usize, Run<'_>, &X); 3] = [
         (
             "sequential loop",
             1,
             Box::new(|| sequential(items)),
-            go_sequential,
+            &sequential_x,
         ),
         (
             &batched,
             threads,
             Box::new(|| pool_batched(&mut pool, items, chunk_len)),
-            go_chunks,
+            &parallel_x,
         ),
         (
             "rayon par_iter",
             threads,
             Box::new(|| rayon_par_iter(&rayon, items)),
-            go_chunks,
+            &parallel_x,
         ),
     ];
-    let mut t = Table::new([
-        "~50 ns jobs",
-        "threads",
-        "ms",
-        "jobs/s",
-        "× sequential",
-        "× Go",
-        "cores busy",
-    ]);
-    let mut row = |name: &str, n: usize, sample: Option<Sample>, sequential, go| {
-        let mut cells = vec![name.to_owned(), n.to_string()];
-        match sample {
-            Some(s) => cells.extend([
-                format!("{:.1}", s.wall.as_secs_f64() * 1e3),
-                si(s.per_second(items)),
-                times(sequential, &s),
-                times(go, &s),
-                cores_busy_cell(&s, n),
-            ]),
-            None => cells.extend([SKIPPED; 5].map(str::to_owned)),
-        }
-        t.row(cells);
-    };
-    let mut rust_sequential = None;
-    for (name, n, run, go_twin) in &mut contenders {
-        let sample = warm_median(runs, run);
-        let base = *rust_sequential.get_or_insert(sample);
-        row(name, *n, Some(sample), Some(base), *go_twin);
-    }
-    row(
-        "Go for loop",
-        1,
-        go_sequential,
-        go_sequential,
-        go_sequential,
+    let mut rows: Vec<Row> = contenders
+        .iter_mut()
+        .map(|(name, n, run, x)| {
+            Row::new(TINY_JOBS, name, *n, items, warm_median(runs, run)).at((*x).clone())
+        })
+        .collect();
+    let go_chunks = format!("pool, chunks of {chunk_len}");
+    let go_rows = [
+        ("tiny-sequential", "for loop", &rows[0]),
+        ("tiny-chunks", go_chunks.as_str(), &rows[1]),
+    ]
+    .map(|(case, series, like)| go_twin(go, case, series, like));
+    rows.extend(go_rows.into_iter().flatten());
+    let spec = TableSpec::list(
+        TINY_JOBS,
+        &format!(
+            "{items} jobs of ~50 ns: batched submit against a sequential loop (median of {runs})"
+        ),
+        vec![
+            Column::new("~50 ns jobs", Show::Series),
+            Column::figure("threads", Figure::Threads),
+            Column::figure("ms", Figure::WallMs),
+            Column::figure("jobs/s", Figure::Rate),
+            Column::new("× sequential", Show::Versus(Versus::own(sequential_x))),
+            Column::new("× Go", Show::Versus(Versus::twin(Lang::Go))),
+            Column::figure("cores busy", Figure::CoresBusy),
+        ],
+    )
+    .with_intro(
+        "× sequential = the same language's for loop's time ÷ the row's; × Go = the time of \
+         the Go row doing the same work (the chunked Go pool for the pool and par_iter) ÷ \
+         the row's.",
     );
-    row(
-        &format!("Go pool, chunks of {chunk_len}"),
-        threads,
-        go_chunks,
-        go_sequential,
-        go_chunks,
-    );
-    t
+    Rows::table(spec, rows, go, &["for loop", &go_chunks])
 }
 
 #[cfg(test)]
 mod tests {
+    use labkit::go::SKIPPED;
+
     use super::*;
 
     #[test]
@@ -347,11 +338,14 @@ mod tests {
                 let go = go_rows();
                 let dispatch = dispatch_table(2, 100, 1, &go);
                 let tiny = tiny_jobs_table(2, 1000, 100, 1, &go);
-                assert_eq!(dispatch.len(), 5);
-                assert_eq!(tiny.len(), 5);
-                let (dispatch, tiny) = (dispatch.to_string(), tiny.to_string());
-                assert!(dispatch.contains("| Go pool: jobs + results channels | 2 |"));
-                assert!(tiny.contains("| Go pool, chunks of 100 | 2 |"));
+                let ran = usize::from(go.skipped().is_none());
+                assert_eq!(dispatch.rows(DISPATCH).count(), 4 + ran);
+                assert_eq!(tiny.rows(TINY_JOBS).count(), 3 + 2 * ran);
+                let (dispatch, tiny) = (dispatch.markdown(), tiny.markdown());
+                if ran == 1 {
+                    assert!(dispatch.contains("| Go pool: jobs + results channels | 2 |"));
+                    assert!(tiny.contains("| Go pool, chunks of 100 | 2 |"));
+                }
                 // Every Go cell is a figure when Go ran, and says SKIPPED when it is not installed.
                 let skipped = go.skipped().is_some();
                 assert_eq!(dispatch.contains(SKIPPED), skipped, "{dispatch}");

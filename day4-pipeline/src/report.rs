@@ -1,17 +1,19 @@
-//! The day's measurements as Markdown tables, shared by `examples/measure.rs` and the binary.
+//! The day's measurements as rows (`labkit::rows`) for `examples/measure.rs`, and the binary's
+//! demo run.
 //!
 //! Every figure is the median of several runs after one warm-up run, timed with
 //! [`labkit`]; every multi-thread figure has its "cores busy" beside it. The
 //! tables put the course's Go pipeline (`go/bench`, run with [`Plan::go_args`]) in rows of their
-//! own, each under its Rust twin.
+//! own, each under its Rust twin (at the same x).
 
 use std::mem::size_of;
 use std::ops::ControlFlow;
 use std::thread;
 
 use day2_context::Context;
-use labkit::go::{GoRows, SKIPPED};
-use labkit::{Sample, Table, cores_busy_cell, median_of, rate_cell, ratio_cell};
+use labkit::go::GoRows;
+use labkit::rows::{Column, Figure, Lang, Row, Rows, Show, TableSpec, Unit, Versus, X, go_row};
+use labkit::{Sample, Table, median_of};
 use tokio_util::sync::CancellationToken;
 
 use crate::compare::{
@@ -119,17 +121,12 @@ fn timed(runs: usize, mut f: impl FnMut()) -> Sample {
     median_of(runs, f)
 }
 
-/// A timed figure: the median sample and the items it moved. `None` for a Go row when Go is not
-/// installed.
-type Figure = Option<(Sample, u64)>;
-
-/// Go's `case` on `threads` goroutines as a [`Figure`].
-///
-/// # Panics
-/// Panics if Go ran but printed no such row: it was not run with [`Plan::go_args`].
-fn go_figure(go: &GoRows, case: &str, threads: usize) -> Figure {
-    go.expect(case, threads).map(|row| (row.sample, row.ops))
-}
+/// The CPU-bound table's name in the rows.
+pub const CPU_BOUND: &str = "cpu-bound";
+/// The per-item (batch size) table's name in the rows.
+pub const BATCHES: &str = "batch";
+/// The channel capacity table's name in the rows.
+pub const CAPACITIES_TABLE: &str = "capacity";
 
 /// Go's CPU-bound pipeline case with `batch` items per message (1: one `uint64` each).
 fn go_cpu_case(batch: usize) -> String {
@@ -147,34 +144,29 @@ fn go_trivial_case(capacity: usize, batch: usize) -> String {
     }
 }
 
-/// Items per second.
-fn rate(figure: Figure) -> Option<f64> {
-    figure.map(|(s, items)| s.per_second(items))
+/// `unbatched` or `batch <n>`.
+fn messages(batch: usize) -> String {
+    match batch {
+        1 => "unbatched".to_owned(),
+        b => format!("batch {b}"),
+    }
 }
 
-/// Nanoseconds of wall time per item.
-fn ns_per_item(figure: Figure) -> Option<f64> {
-    figure.map(|(s, items)| s.wall.as_nanos() as f64 / items.max(1) as f64)
-}
-
-/// One row of the CPU-bound table.
-struct CpuRow {
-    name: String,
-    threads: usize,
-    figure: Figure,
-    /// The sequential loop in the row's language: its `× sequential` baseline.
-    sequential: Figure,
-    /// The Go twin of a Rust row, for its `× Go` cell; `None` when it has none.
-    twin: Option<Figure>,
+/// The x of a CPU-bound row: its computation, as the Rust row names it.
+fn named(name: &str) -> X {
+    X::Name(name.to_owned())
 }
 
 /// CPU-bound `process`: the sequential loop, rayon, the thread pipeline and the tokio pipeline,
-/// each Rust loop and pipeline followed by its Go twin from `go` (run with [`Plan::go_args`]).
+/// each Rust loop and pipeline followed by its Go twin from `go` (run with [`Plan::go_args`]) at
+/// the same x: the table's rows.
 ///
 /// `× sequential` compares a row with the sequential loop in its own language (the speed-up of
 /// going parallel); `× rayon` and `× Go` compare rates across rows. Every ratio is higher-is-better
 /// for the row.
-pub fn cpu_bound_table(plan: Plan, go: &GoRows) -> Table {
+pub fn cpu_bound_table(plan: Plan, go: &GoRows) -> Rows {
+    const SEQUENTIAL: &str = "sequential loop";
+    const RAYON: &str = "rayon `into_par_iter`";
     let (job, w) = (plan.cpu, cores());
     let want = sequential(job);
     let check = |got: u64, who: &str| assert_eq!(got, want, "{who} computed a different checksum");
@@ -184,286 +176,210 @@ pub fn cpu_bound_table(plan: Plan, go: &GoRows) -> Table {
         capacity: CAPACITY,
         batch,
     };
-    let pipeline = |batch| {
-        timed(plan.runs, || {
-            check(
-                thread_pipeline(job, shape(batch)).expect("pipeline failed"),
-                "pipeline",
-            );
-        })
+    let row = |name: &str, threads, sample| {
+        Row::new(CPU_BOUND, name, threads, job.items, sample).at(named(name))
     };
-    let fig = |s: Sample| Some((s, job.items));
-    // Measured in the table's original order: loop, rayon, pipelines, tokio.
-    let seq = fig(timed(plan.runs, || check(sequential(job), "sequential")));
-    let rayon = fig(timed(plan.runs, || check(rayon_par_iter(job), "rayon")));
-    let bridge = fig(timed(plan.runs, || {
-        check(rayon_par_bridge(job), "par_bridge");
-    }));
-    let [batched, coarse, unbatched] = [BATCH, CPU_BATCH, 1].map(|b| fig(pipeline(b)));
-    let tokio = fig(timed(plan.runs, || {
-        let got = rt.block_on(tokio_pipeline(job, shape(BATCH), CancellationToken::new()));
-        check(got.expect("never cancelled"), "tokio");
-    }));
-
-    let go_seq = go_figure(go, "cpu/sequential", 1);
-    let rust = |name: String, threads, figure, twin| CpuRow {
-        name,
-        threads,
-        figure,
-        sequential: seq,
-        twin,
-    };
-    let go_row = |name: String, case: &str, threads| CpuRow {
-        name: format!("Go: {name}"),
-        threads,
-        figure: go_figure(go, case, threads),
-        sequential: go_seq,
-        twin: None,
-    };
-    let go_pipeline = |batch: usize| {
-        let messages = match batch {
-            1 => "unbatched".to_owned(),
-            b => format!("batch {b}"),
-        };
-        go_row(
-            format!("pipeline, fan-out {w} + `merge`, {messages}"),
-            &go_cpu_case(batch),
-            w,
-        )
-    };
-    let rows = [
-        rust("sequential loop".into(), 1, seq, Some(go_seq)),
-        go_row("sequential loop".into(), "cpu/sequential", 1),
-        rust("rayon `into_par_iter`".into(), w, rayon, None),
-        rust("rayon `par_bridge`".into(), w, bridge, None),
-        rust(
-            format!("pipeline, fan-out {w}, batch {BATCH}"),
-            w,
-            batched,
-            Some(go_figure(go, &go_cpu_case(BATCH), w)),
+    let mut rows = vec![
+        row(
+            SEQUENTIAL,
+            1,
+            timed(plan.runs, || check(sequential(job), "sequential")),
         ),
-        go_pipeline(BATCH),
-        rust(
-            format!("pipeline, fan-out {w}, batch {CPU_BATCH}"),
+        row(
+            RAYON,
             w,
-            coarse,
-            Some(go_figure(go, &go_cpu_case(CPU_BATCH), w)),
+            timed(plan.runs, || check(rayon_par_iter(job), "rayon")),
         ),
-        go_pipeline(CPU_BATCH),
-        rust(
-            format!("pipeline, fan-out {w}, unbatched"),
+        row(
+            "rayon `par_bridge`",
             w,
-            unbatched,
-            Some(go_figure(go, &go_cpu_case(1), w)),
-        ),
-        go_pipeline(1),
-        rust(
-            format!("tokio mpsc, {w} tasks, batch {BATCH}"),
-            w,
-            tokio,
-            None,
+            timed(plan.runs, || check(rayon_par_bridge(job), "par_bridge")),
         ),
     ];
-
-    let mut table = Table::new([
-        "computation",
-        "threads",
-        "items/s",
-        "× sequential",
-        "× rayon",
-        "× Go",
-        "cores busy",
-    ]);
-    for row in rows {
-        let versus_go = row.twin.map_or_else(
-            || "—".to_owned(),
-            |twin| ratio_cell(rate(row.figure), rate(twin), 2),
+    let mut twins = vec![go_row(go, "cpu/sequential", 1, SEQUENTIAL, &rows[0])];
+    for batch in [BATCH, CPU_BATCH, 1] {
+        let sample = timed(plan.runs, || {
+            let got = thread_pipeline(job, shape(batch)).expect("pipeline failed");
+            check(got, "pipeline");
+        });
+        let rust = row(
+            &format!("pipeline, fan-out {w}, {}", messages(batch)),
+            w,
+            sample,
         );
-        table.row([
-            row.name,
-            row.threads.to_string(),
-            rate_cell(rate(row.figure)),
-            ratio_cell(rate(row.figure), rate(row.sequential), 2),
-            ratio_cell(rate(row.figure), rate(rayon), 2),
-            versus_go,
-            row.figure.map_or_else(
-                || SKIPPED.to_owned(),
-                |(s, _)| cores_busy_cell(&s, row.threads),
-            ),
-        ]);
+        let series = format!("pipeline, fan-out {w} + `merge`, {}", messages(batch));
+        twins.push(go_row(go, &go_cpu_case(batch), w, &series, &rust));
+        rows.push(rust);
     }
-    table
+    rows.push(row(
+        &format!("tokio mpsc, {w} tasks, batch {BATCH}"),
+        w,
+        timed(plan.runs, || {
+            let got = rt.block_on(tokio_pipeline(job, shape(BATCH), CancellationToken::new()));
+            check(got.expect("never cancelled"), "tokio");
+        }),
+    ));
+    let go_series: Vec<String> = twins.iter().flatten().map(|r| r.series.clone()).collect();
+    // Each Go row under its Rust twin.
+    let mut ordered = Vec::new();
+    for r in rows {
+        let twin = twins.iter_mut().find_map(|t| t.take_if(|t| t.x == r.x));
+        ordered.push(r);
+        ordered.extend(twin);
+    }
+    let spec = TableSpec::list(
+        CPU_BOUND,
+        "CPU-bound `process`: sequential, rayon, thread pipeline, tokio pipeline, Go",
+        vec![
+            Column::new("computation", Show::Series),
+            Column::figure("threads", Figure::Threads),
+            Column::figure("items/s", Figure::Rate),
+            Column::new("× sequential", Show::Versus(Versus::own(named(SEQUENTIAL)))),
+            Column::new(
+                "× rayon",
+                Show::Versus(Versus::at(Lang::Rust, named(RAYON))),
+            ),
+            Column::new("× Go", Show::Versus(Versus::twin(Lang::Go))),
+            Column::figure("cores busy", Figure::CoresBusy),
+        ],
+    );
+    let go_series: Vec<&str> = go_series.iter().map(String::as_str).collect();
+    Rows::table(spec, ordered, go, &go_series)
 }
 
-/// Trivial stage: per-item cost of the three-stage pipeline, unbatched and batched, each Rust row
-/// followed by its Go twin from `go` (run with [`Plan::go_args`]). `× unbatched` compares a row with the
-/// unbatched pipeline in its own language, `× Go` a Rust row with its Go twin (higher: faster).
-pub fn per_item_table(plan: Plan, go: &GoRows) -> Table {
+/// Trivial stage: per-item cost of the three-stage pipeline by items per message (1: unbatched),
+/// on threads and on tokio tasks, each Rust row followed by its Go twin from `go` (run with
+/// [`Plan::go_args`]): the table's rows. `× unbatched` compares a row with the unbatched pipeline
+/// in its own language, `× Go` a Rust row with its Go twin (higher: faster).
+pub fn per_item_table(plan: Plan, go: &GoRows) -> Rows {
+    const THREADS: &str = "threads";
+    const GOROUTINES: &str = "goroutines";
     let n = plan.trivial_items;
     let want = n * (n + 1) / 2;
-    let unbatched = timed(plan.runs, || {
-        assert_eq!(
-            trivial_unbatched(n, CAPACITY).expect("pipeline failed"),
-            want
-        );
-    });
-    let batched = PER_ITEM_BATCHES.map(|batch| {
-        let s = timed(plan.runs, || {
-            assert_eq!(
-                trivial_batched(n, CAPACITY, batch).expect("pipeline failed"),
-                want
-            );
-        });
-        (batch, Some((s, n)))
-    });
-    let rt = tokio_runtime(cores());
-    let tokio_each = timed(plan.runs, || {
-        assert_eq!(trivial_tokio(&rt, n, CAPACITY), want);
-    });
-    let tokio_each = Some((tokio_each, n));
-    let go_each = go_figure(go, &go_trivial_case(CAPACITY, 1), 3);
-    let unbatched = Some((unbatched, n));
-
-    let mut table = Table::new([
-        "messages",
-        "ns per item",
-        "items/s",
-        "× unbatched",
-        "× Go",
-        "cores busy",
-    ]);
-    let mut row = |messages: String, figure: Figure, base: Figure, versus_go: String| {
-        table.row([
-            messages,
-            ns_per_item(figure).map_or_else(|| SKIPPED.to_owned(), |ns| format!("{ns:.1}")),
-            rate_cell(rate(figure)),
-            ratio_cell(ns_per_item(base), ns_per_item(figure), 1),
-            versus_go,
-            figure.map_or_else(
-                || SKIPPED.to_owned(),
-                |(s, _)| format!("{:.2}", s.cores_busy()),
-            ),
-        ]);
+    // The stages' threads mostly wait on each other's channels: cores busy is not flagged.
+    let row = |series: &str, batch: usize, sample| {
+        Row::new(BATCHES, series, 3, n, sample)
+            .at(X::Num(batch as u64))
+            .waiting()
     };
-    let versus = |rust: Figure, go: Figure| ratio_cell(ns_per_item(go), ns_per_item(rust), 2);
-    row(
-        "one `u64` each".to_owned(),
-        unbatched,
-        unbatched,
-        versus(unbatched, go_each),
+    let go_twin = |batch: usize, like: &Row| {
+        go_row(go, &go_trivial_case(CAPACITY, batch), 3, GOROUTINES, like)
+    };
+    let unbatched = row(
+        THREADS,
+        1,
+        timed(plan.runs, || {
+            let got = trivial_unbatched(n, CAPACITY).expect("pipeline failed");
+            assert_eq!(got, want);
+        }),
     );
-    row(
-        "Go: one `uint64` each".to_owned(),
-        go_each,
-        go_each,
-        "—".to_owned(),
+    let rt = tokio_runtime(cores());
+    let tokio = row(
+        "tokio tasks",
+        1,
+        timed(plan.runs, || {
+            assert_eq!(trivial_tokio(&rt, n, CAPACITY), want);
+        }),
     );
-    row(
-        "one `u64` each, tokio tasks".to_owned(),
-        tokio_each,
-        unbatched,
-        versus(tokio_each, go_each),
-    );
-    for (batch, figure) in batched {
-        let go_batch = go_figure(go, &go_trivial_case(CAPACITY, batch), 3);
-        row(
-            format!("`Vec` of {batch}"),
-            figure,
-            unbatched,
-            versus(figure, go_batch),
-        );
-        row(
-            format!("Go: `[]uint64` of {batch}"),
-            go_batch,
-            go_each,
-            "—".to_owned(),
-        );
+    let mut rows = Vec::new();
+    rows.extend(go_twin(1, &unbatched));
+    rows.splice(0..0, [unbatched]);
+    rows.push(tokio);
+    for batch in PER_ITEM_BATCHES {
+        let sample = timed(plan.runs, || {
+            let got = trivial_batched(n, CAPACITY, batch).expect("pipeline failed");
+            assert_eq!(got, want);
+        });
+        let rust = row(THREADS, batch, sample);
+        let twin = go_twin(batch, &rust);
+        rows.push(rust);
+        rows.extend(twin);
     }
-    table
+    let spec = TableSpec::list(
+        BATCHES,
+        &format!(
+            "Trivial stage: per-item cost of generate → process → sink, channel capacity {CAPACITY}"
+        ),
+        vec![
+            Column::new("items per message", Show::X),
+            Column::new("pipeline", Show::Series),
+            Column::figure("ns per item", Figure::NsPerOp),
+            Column::figure("items/s", Figure::Rate),
+            Column::new("× unbatched", Show::Versus(Versus::own(X::Num(1)))),
+            Column::new("× Go", Show::Versus(Versus::twin(Lang::Go))),
+            Column::figure("cores busy", Figure::CoresBusy),
+        ],
+    );
+    Rows::table(spec, rows, go, &[GOROUTINES])
 }
 
-/// Trivial stage at channel capacities 0, 1, 64, 1024: throughput and buffer memory, each Rust
-/// row followed by Go's at the same capacity (from `go`, run with [`Plan::go_args`]).
+/// Trivial stage at channel capacities 0, 1, 64, 1024: time per item and buffer memory, each Rust
+/// row followed by Go's at the same capacity (from `go`, run with [`Plan::go_args`]): the table's
+/// rows.
 ///
 /// Memory is computed, not sampled. crossbeam's bounded channel (array flavour) allocates its
 /// `capacity` slots up front, each a stamp (`usize`) plus the message; Go's `make(chan T, c)`
 /// allocates its `c` slots up front too, each just the `T`. The pipeline has two channels; a full
 /// batched channel also holds its batches' heap buffers.
-pub fn capacity_table(plan: Plan, go: &GoRows) -> Table {
+pub fn capacity_table(plan: Plan, go: &GoRows) -> Rows {
     let n = plan.trivial_items;
     let want = n * (n + 1) / 2;
     let slot = |msg: usize| msg + size_of::<usize>();
     // A Go `[]uint64` (pointer, length, capacity) is the size of a `Vec<u64>`; a `uint64` that of a
     // `u64`.
     let (go_each, go_slice) = (size_of::<u64>(), size_of::<Vec<u64>>());
-    let mut table = Table::new([
-        "capacity",
-        "unbatched ns/item",
-        "cores busy",
-        "batch 64 ns/item",
-        "cores busy",
-        "items waiting, at most",
-        "channel memory",
-    ]);
-    let mut row = |capacity: String, one: Figure, many: Figure, waiting: String, memory: String| {
-        let ns =
-            |f: Figure| ns_per_item(f).map_or_else(|| SKIPPED.to_owned(), |ns| format!("{ns:.1}"));
-        let busy = |f: Figure| {
-            f.map_or_else(
-                || SKIPPED.to_owned(),
-                |(s, _)| format!("{:.2}", s.cores_busy()),
-            )
-        };
-        table.row([
-            capacity,
-            ns(one),
-            busy(one),
-            ns(many),
-            busy(many),
-            waiting,
-            memory,
-        ]);
-    };
+    let mut rows = Vec::new();
     for cap in CAPACITIES {
         // Below 64 every unbatched item costs a thread wake-up: fewer items give the same per-item
         // figure in a fraction of the time. (`go/bench` does the same.)
         let n_one = if cap < 64 { n / 20 } else { n };
         let want_one = n_one * (n_one + 1) / 2;
         let one = timed(plan.runs, || {
-            assert_eq!(
-                trivial_unbatched(n_one, cap).expect("pipeline failed"),
-                want_one
-            );
+            let got = trivial_unbatched(n_one, cap).expect("pipeline failed");
+            assert_eq!(got, want_one);
         });
         let many = timed(plan.runs, || {
-            assert_eq!(
-                trivial_batched(n, cap, BATCH).expect("pipeline failed"),
-                want
-            );
+            let got = trivial_batched(n, cap, BATCH).expect("pipeline failed");
+            assert_eq!(got, want);
         });
-        let waiting = format!("{} / {}", 2 * cap, 2 * cap * BATCH);
-        let unbatched_bytes = 2 * cap * slot(size_of::<u64>());
-        let batched_bytes = 2 * cap * (slot(size_of::<Vec<u64>>()) + BATCH * size_of::<u64>());
-        row(
-            cap.to_string(),
-            Some((one, n_one)),
-            Some((many, n)),
-            waiting.clone(),
-            format!("{unbatched_bytes} B / {batched_bytes} B"),
-        );
-        row(
-            format!("Go: {cap}"),
-            go_figure(go, &go_trivial_case(cap, 1), 3),
-            go_figure(go, &go_trivial_case(cap, BATCH), 3),
-            waiting,
-            format!(
-                "{} B / {} B",
-                2 * cap * go_each,
-                2 * cap * (go_slice + BATCH * size_of::<u64>())
-            ),
-        );
+        for (batch, items, sample, message, go_message) in [
+            (1, n_one, one, size_of::<u64>(), go_each),
+            (BATCH, n, many, size_of::<Vec<u64>>(), go_slice),
+        ] {
+            // A batch's heap buffer beside each message in a full batched channel.
+            let buffers = if batch == 1 {
+                0
+            } else {
+                BATCH * size_of::<u64>()
+            };
+            let rust = Row::new(CAPACITIES_TABLE, &messages(batch), 3, items, sample)
+                .waiting()
+                .at(X::Num(cap as u64))
+                .with("waiting", (2 * cap * batch) as f64)
+                .with("memory", (2 * cap * (slot(message) + buffers)) as f64);
+            let twin = go_row(go, &go_trivial_case(cap, batch), 3, &messages(batch), &rust)
+                .map(|r| r.with("waiting", (2 * cap * batch) as f64))
+                .map(|r| r.with("memory", (2 * cap * (go_message + buffers)) as f64));
+            rows.push(rust);
+            rows.extend(twin);
+        }
     }
-    table
+    let spec = TableSpec::list(
+        CAPACITIES_TABLE,
+        "Channel capacity: time per item and memory (trivial stage)",
+        vec![
+            Column::new("capacity", Show::X),
+            Column::new("messages", Show::Series),
+            Column::figure("ns/item", Figure::NsPerOp),
+            Column::figure("cores busy", Figure::CoresBusy),
+            Column::figure(
+                "items waiting, at most",
+                Figure::value("waiting", Unit::Count),
+            ),
+            Column::figure("channel memory", Figure::value("memory", Unit::Bytes)),
+        ],
+    );
+    Rows::table(spec, rows, go, &[&messages(1), &messages(BATCH)])
 }
 
 /// What one run of the demo pipeline did.
@@ -547,7 +463,7 @@ pub fn demo(ctx: &Context, items: u64, workers: usize, take: u64) -> DemoRun {
 mod tests {
     use std::path::Path;
 
-    use labkit::go::{GoError, run};
+    use labkit::go::{GoError, SKIPPED, run};
 
     use super::*;
 
@@ -562,7 +478,7 @@ mod tests {
     };
 
     /// `go/bench`, run with [`Plan::go_args`], prints every row the tables read (they panic on a
-    /// missing one) and agrees with Rust's checksum; without Go every Go cell reads `SKIPPED`.
+    /// missing one) and agrees with Rust's checksum; without Go the tables say `SKIPPED`.
     #[test]
     fn the_go_twin_fills_every_go_cell() {
         labkit::within(
@@ -571,16 +487,19 @@ mod tests {
             || {
                 let go = GoRows::bench(env!("CARGO_MANIFEST_DIR"), TINY.go_args());
                 let tables = [
-                    cpu_bound_table(TINY, &go),
-                    per_item_table(TINY, &go),
-                    capacity_table(TINY, &go),
+                    (CPU_BOUND, cpu_bound_table(TINY, &go)),
+                    (BATCHES, per_item_table(TINY, &go)),
+                    (CAPACITIES_TABLE, capacity_table(TINY, &go)),
                 ];
-                // Header and rule, then the rows, four of them Go's.
-                for (table, rows) in tables.iter().zip([11, 9, 8]) {
-                    let text = table.to_string();
-                    assert_eq!(text.lines().count(), 2 + rows, "{text}");
-                    assert_eq!(text.matches("\n| Go: ").count(), 4, "{text}");
-                    assert_eq!(text.contains(SKIPPED), go.skipped().is_some(), "{text}");
+                // Rust's rows, and four Go rows each when Go ran.
+                let ran = go.skipped().is_none();
+                for ((table, rows), (rust, go_rows)) in tables.iter().zip([(7, 4), (5, 4), (8, 8)])
+                {
+                    let go_rows = if ran { go_rows } else { 0 };
+                    let of = |lang| rows.rows(table).filter(|r| r.lang == lang).count();
+                    assert_eq!((of(Lang::Rust), of(Lang::Go)), (rust, go_rows), "{rows:?}");
+                    let text = rows.markdown();
+                    assert_eq!(text.contains(SKIPPED), !ran, "{text}");
                 }
             },
         );

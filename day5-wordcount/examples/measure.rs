@@ -41,7 +41,11 @@
 //! the same bytes. `--soak SECS` adds a soak at saturation with disconnecting and slow clients;
 //! `--server-only` skips the CLI tables.
 //!
-//! Tables go to standard output (Markdown); progress to standard error.
+//! The jobs and server tables are rows (`labkit::rows`): with `BENCH_ROWS=<file>` in the
+//! environment (as `cargo xtask bench day5-wordcount` runs it) they are written there as JSON
+//! lines, and xtask renders the tables and charts from them; without it they are printed as
+//! Markdown. The optional tables (`--gib`, `--soak`, `--mix`) go to standard output as Markdown;
+//! progress to standard error.
 
 use std::fs;
 use std::io::{self, Write};
@@ -58,8 +62,11 @@ use day2_context::Context;
 use day5_wordcount::baseline::{naive, sequential};
 use day5_wordcount::corpus::Corpus;
 use day5_wordcount::{Input, Options, count_inputs};
-use labkit::go::GoError;
-use labkit::{Sample, Table, cores_busy_cell, measure, median};
+use labkit::go::{GoError, GoRows};
+use labkit::rows::{
+    Column, Figure, Lang, Line, Row, Rows, Show, TableSpec, Unit, Versus, Writer, X,
+};
+use labkit::{Sample, Table, measure, median};
 
 const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/wordcount-corpus");
 const GO_MODULE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/go");
@@ -68,7 +75,21 @@ const KJV: &str = concat!(
     "/../../shared/corpus/kjvbible.txt"
 );
 
-/// The day's measured tables (Markdown on standard output, progress on standard error).
+/// The jobs table's name in the rows.
+const JOBS: &str = "jobs";
+/// The server table's name in the rows.
+const SERVER: &str = "server";
+
+/// A row of `table`: `series` read `bytes` in `sample` on `threads` threads (its rate is bytes per
+/// second).
+fn read(table: &str, series: &str, threads: usize, bytes: u64, sample: Sample) -> Row {
+    Row {
+        bytes: Some(bytes),
+        ..Row::new(table, series, threads, bytes, sample)
+    }
+}
+
+/// The day's measured tables (rows, or Markdown on standard output; progress on standard error).
 #[derive(Parser, Debug)]
 #[command(name = "day5-measure")]
 struct Args {
@@ -130,8 +151,9 @@ fn main() -> io::Result<()> {
     if let Some(secs) = mix {
         return mix_table(secs);
     }
+    let mut out = Writer::from_env()?;
     if server_only {
-        return server_tables(quick, soak);
+        return server_tables(&mut out, quick, soak);
     }
     let mb = if quick { 8 } else { 40 };
     let runs = if quick { 3 } else { 5 };
@@ -165,153 +187,113 @@ fn main() -> io::Result<()> {
             }
         }
     }
-    println!(
-        "Command: `cargo run --release -p day5-wordcount --example day5-measure{}`",
+    let mut intro = format!(
+        "Command: `cargo run --release -p day5-wordcount --example day5-measure{}`\n\n\
+         Median of {runs} runs, each a child process (CPU time from `wait4`, all threads; cores busy = CPU / wall; peak RSS = the child's `VmHWM`, for Go its `ru_maxrss`); {cores} cores. \
+         Merge % of wall: `Tally::merge_time` (the final merge of the per-worker maps, timed inside `count_inputs`) over the wall time of that whole in-process `count_inputs` call, median of {runs} runs.",
         if quick { " -- --quick" } else { "" }
     );
-    println!();
-    println!(
-        "Median of {runs} runs, each a child process (CPU time from `wait4`, all threads; cores busy = CPU / wall; peak RSS = the child's `VmHWM`, for Go its `ru_maxrss`); {cores} cores."
-    );
-    println!(
-        "Merge % of wall: `Tally::merge_time` (the final merge of the per-worker maps, timed inside `count_inputs`) over the wall time of that whole in-process `count_inputs` call, median of {runs} runs."
-    );
     if let Ok(g) = &go {
-        println!(
-            "Go: `day5-wordcount/go/wc`, the course's Go program (one file per job, one map per file; {}), with `-jobs N` on the same files; it printed the same top 10 as ours on every input. × Go = Go's wall time ÷ ours with the same jobs (higher: ours is faster).",
+        intro.push_str(&format!(
+            " Go: `day5-wordcount/go/wc`, the course's Go program (one file per job, one map per file; {}), with `-jobs N` on the same files; it printed the same top 10 as ours on every input. × Go = Go's wall time ÷ ours with the same jobs (higher: ours is faster).",
             g.version
-        );
+        ));
     }
-    println!("{LESSON_ROWS}");
-    println!();
-    let mut table = Table::new([
-        "input",
-        "counter",
-        "MB/s",
-        "wall ms",
-        "× Go",
-        "CPU ms",
-        "cores busy",
-        "peak RSS MiB",
-        "merge % of wall",
-    ]);
+    intro.push_str(&format!("\n\n{LESSON_ROWS}"));
+    let mut rows = Vec::new();
     for (name, set) in &sets {
         for (shape, files) in set.shapes() {
             let label = format!("{name}, {} MB, {shape}", set.bytes >> 20);
-            // (counter, its command line, --jobs for our tool, threads that can compute)
-            let mut contenders: Vec<(String, Vec<String>, Option<usize>, usize)> = vec![
+            let mut contenders: Vec<Contender> = vec![
                 (
-                    "naive (baseline)".into(),
+                    "naive (baseline)",
                     baseline_args("naive", files),
                     None,
                     1,
+                    None,
                 ),
                 (
-                    "sequential (baseline)".into(),
+                    "sequential (baseline)",
                     baseline_args("sequential", files),
                     None,
                     1,
+                    None,
                 ),
             ];
             for jobs in dedup([1, cores]) {
                 contenders.push((
-                    format!("day5-wordcount --jobs {jobs}"),
+                    "day5-wordcount",
                     tool_args(jobs, files),
                     Some(jobs),
                     jobs,
+                    Some(jobs),
                 ));
             }
             contenders.extend(lesson_contenders(files, cores));
-            let mut ours = Vec::new();
-            for (counter, argv, jobs, threads) in contenders {
-                eprintln!("{label}: {counter} …");
+            for (counter, argv, merge_jobs, threads, jobs) in contenders {
+                eprintln!("{label}: {counter} {jobs:?} …");
                 let (s, rss) = run_child(&argv, runs)?;
-                let merge = jobs.map_or("–".to_owned(), |j| {
-                    format!("{:.2}", merge_share(files, j, runs) * 100.0)
-                });
-                ours.push((counter, jobs, threads, s, rss, merge));
+                let mut row = read(JOBS, counter, threads, set.bytes, s)
+                    .in_group(&label)
+                    .with("peak rss", rss as f64);
+                row.x = jobs.map(|j| X::Num(j as u64));
+                if let Some(j) = merge_jobs {
+                    row = row.with("merge", merge_share(files, j, runs));
+                }
+                rows.push(row);
             }
             // Go's counter gives each file to one goroutine: on one file, one of them counts.
-            let mut go_rows = Vec::new();
-            for jobs in dedup([1, cores]) {
-                let counter = format!("go/wc -jobs {jobs}");
-                let measured = match &go {
-                    Ok(g) => {
-                        eprintln!("{label}: {counter} …");
-                        Some(run_child(&go_args(&g.bin, jobs, files), runs)?)
-                    }
-                    Err(_) => None,
-                };
-                go_rows.push((counter, jobs, jobs.min(files.len()), measured));
-            }
-            let mb_s = |s: &Sample| format!("{:.0}", set.bytes as f64 / 1e6 / s.wall.as_secs_f64());
-            let ms = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1e3);
-            for (counter, jobs, threads, s, rss, merge) in ours {
-                let go_wall = go_rows
-                    .iter()
-                    .find(|g| Some(g.1) == jobs)
-                    .map(|g| g.3.as_ref().map(|(go, _)| go.wall));
-                let x_go = match go_wall {
-                    None => "–".to_owned(),
-                    Some(None) => "SKIPPED".to_owned(),
-                    Some(Some(wall)) => format!("{:.2}", wall.as_secs_f64() / s.wall.as_secs_f64()),
-                };
-                table.row([
-                    label.clone(),
-                    counter,
-                    mb_s(&s),
-                    ms(s.wall),
-                    x_go,
-                    ms(s.cpu),
-                    cores_busy_cell(&s, threads),
-                    format!("{:.1}", mib(rss)),
-                    merge,
-                ]);
-            }
-            for (counter, _, threads, measured) in go_rows {
-                let cells = match measured {
-                    Some((s, rss)) => [
-                        mb_s(&s),
-                        ms(s.wall),
-                        ms(s.cpu),
-                        cores_busy_cell(&s, threads),
-                        format!("{:.1}", mib(rss)),
-                    ],
-                    None => ["SKIPPED"; 5].map(str::to_owned),
-                };
-                let [mb, wall, cpu, busy, rss] = cells;
-                table.row([
-                    label.clone(),
-                    counter,
-                    mb,
-                    wall,
-                    "–".to_owned(),
-                    cpu,
-                    busy,
-                    rss,
-                    "–".to_owned(),
-                ]);
+            if let Ok(g) = &go {
+                for jobs in dedup([1, cores]) {
+                    eprintln!("{label}: go/wc -jobs {jobs} …");
+                    let (s, rss) = run_child(&go_args(&g.bin, jobs, files), runs)?;
+                    let row = read(JOBS, "wc", jobs.min(files.len()), set.bytes, s)
+                        .in_group(&label)
+                        .at(X::Num(jobs as u64))
+                        .with("peak rss", rss as f64);
+                    rows.push(Row {
+                        lang: Lang::Go,
+                        ..row
+                    });
+                }
             }
         }
     }
-    print!("{table}");
+    let spec = TableSpec::list(
+        JOBS,
+        "Word count: MB/s by jobs",
+        vec![
+            Column::new("input", Show::Group),
+            Column::new("counter", Show::Series),
+            Column::new("jobs", Show::X),
+            Column::figure("MB/s", Figure::MbPerS),
+            Column::figure("wall ms", Figure::WallMs),
+            Column::new("× Go", Show::Versus(Versus::twin(Lang::Go))),
+            Column::figure("CPU ms", Figure::CpuMs),
+            Column::figure("cores busy", Figure::CoresBusy),
+            Column::figure("peak RSS MiB", Figure::value("peak rss", Unit::Mib)),
+            Column::figure("merge % of wall", Figure::value("merge", Unit::Percent)),
+        ],
+    )
+    .with_intro(intro);
+    let mut table = Rows::default();
+    table.push(Line::Table(spec)).extend(rows);
     if let Err(why) = &go {
-        println!();
-        println!("Go rows SKIPPED: {why}.");
+        table.push(Line::go_skipped(JOBS, &["wc"], &why.to_string()));
     }
+    out.write(&table)?;
 
     if let Some(gib) = gib {
-        println!();
         memory_check(&dir, gib, cores)?;
+        println!();
     }
-    println!();
-    server_tables(quick, soak)
+    server_tables(&mut out, quick, soak)
 }
 
 /// The server under load (`shared/load.rs`): 1, 8 and 64 clients with 64 KiB and 8 MiB bodies,
-/// beside the CLI on the same 8 MiB; then, with `--soak SECS`, a soak at saturation with
-/// disconnecting and slow clients mixed in.
-fn server_tables(quick: bool, soak: Option<u64>) -> io::Result<()> {
+/// beside the CLI on the same 8 MiB, as rows to `out`; then, with `--soak SECS`, a soak at
+/// saturation with disconnecting and slow clients mixed in.
+fn server_tables(out: &mut Writer, quick: bool, soak: Option<u64>) -> io::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let dir = PathBuf::from(CORPUS_DIR);
     fs::create_dir_all(&dir)?;
@@ -322,29 +304,15 @@ fn server_tables(quick: bool, soak: Option<u64>) -> io::Result<()> {
     let runs = if quick { 3 } else { 5 };
     eprintln!("server: the CLI on the same 8 MiB …");
     let (cli, _) = run_child(&tool_args(2, std::slice::from_ref(&file)), runs)?;
-    let cli_mb_s = big.len() as f64 / 1e6 / cli.wall.as_secs_f64();
-    let cli_mb_cpu = big.len() as f64 / 1e6 / cli.cpu.as_secs_f64();
+    let cli_x = X::Name("the CLI, `--jobs 2`".to_owned());
+    // The CLI answers no request: its row's operations are none, its bytes the file's.
+    let cli = Row {
+        bytes: Some(big.len() as u64),
+        ..Row::new(SERVER, "day5-wordcount", 2, 0, cli).at(cli_x.clone())
+    };
+    let mut rows = vec![cli];
     let runtime = tokio::runtime::Runtime::new()?;
     let server = load::ServerChild::spawn(&me(), cores, 64)?;
-    println!(
-        "Server: `day5-wordcount serve --jobs {cores} --queue 64` in a child process on 127.0.0.1; clients: tokio + reqwest in this process, each posting its body back to back (`?top=10`), bounded by a request count and a time. MB/s = body bytes answered 200 / wall; server CPU from `/proc/<pid>/stat`; peak RSS = the server's `VmHWM`, reset before each row. The CLI, `--jobs 2` on the same 8 MiB in a file (median of {runs}): {cli_mb_s:.0} MB/s, {cli_mb_cpu:.0} MB per CPU-second."
-    );
-    println!();
-    let mut table = Table::new([
-        "body",
-        "clients",
-        "requests",
-        "200",
-        "503",
-        "req/s",
-        "MB/s",
-        "p50 ms",
-        "p99 ms",
-        "server CPU s",
-        "MB / server CPU-s",
-        "% of CLI per CPU-s",
-        "peak RSS MiB",
-    ]);
     let time = Duration::from_secs(if quick { 2 } else { 6 });
     for (label, body, max) in [("64 KiB", &small, 4000), ("8 MiB", &big, 160)] {
         for clients in [1, 8, 64] {
@@ -352,28 +320,60 @@ fn server_tables(quick: bool, soak: Option<u64>) -> io::Result<()> {
             server.reset_peak();
             let cpu0 = server.cpu();
             let run = runtime.block_on(load::drive(server.addr, clients, body.clone(), max, time));
-            let cpu = server.cpu().saturating_sub(cpu0).as_secs_f64();
-            let mb = run.bytes_ok as f64 / 1e6;
-            table.row([
-                label.to_owned(),
-                clients.to_string(),
-                (run.ok + run.shed + run.partial + run.other).to_string(),
-                run.ok.to_string(),
-                run.shed.to_string(),
-                format!("{:.0}", run.ok as f64 / run.wall.as_secs_f64()),
-                format!("{:.0}", mb / run.wall.as_secs_f64()),
-                format!("{:.1}", run.percentile(0.5).as_secs_f64() * 1e3),
-                format!("{:.1}", run.percentile(0.99).as_secs_f64() * 1e3),
-                format!("{cpu:.2}"),
-                format!("{:.0}", mb / cpu),
-                format!("{:.0}", mb / cpu / cli_mb_cpu * 100.0),
-                format!("{:.1}", mib(server.peak_rss())),
-            ]);
+            let sample = Sample {
+                wall: run.wall,
+                cpu: server.cpu().saturating_sub(cpu0),
+            };
+            let nanos = |d: Duration| d.as_nanos() as f64;
+            rows.push(
+                Row {
+                    bytes: Some(run.bytes_ok),
+                    ..Row::new(SERVER, "serve", clients, run.ok, sample)
+                }
+                .in_group(&label)
+                .with(
+                    "requests",
+                    (run.ok + run.shed + run.partial + run.other) as f64,
+                )
+                .with("503", run.shed as f64)
+                .with("p50", nanos(run.percentile(0.5)))
+                .with("p99", nanos(run.percentile(0.99)))
+                .with("peak rss", server.peak_rss() as f64),
+            );
         }
     }
-    print!("{table}");
-    println!();
-    println!("Server's summary at SIGTERM: `{}`", server.stop()?);
+    let summary = server.stop()?;
+    let spec = TableSpec::list(
+        SERVER,
+        "The server under load",
+        vec![
+            Column::new("body", Show::Group),
+            Column::new("clients", Show::X),
+            Column::figure("requests", Figure::value("requests", Unit::Count)),
+            Column::figure("200", Figure::Ops),
+            Column::figure("503", Figure::value("503", Unit::Count)),
+            Column::figure("req/s", Figure::Rate),
+            Column::figure("MB/s", Figure::MbPerS),
+            Column::figure("p50 ms", Figure::value("p50", Unit::Ms)),
+            Column::figure("p99 ms", Figure::value("p99", Unit::Ms)),
+            Column::figure("server CPU s", Figure::CpuS),
+            Column::figure("MB / server CPU-s", Figure::MbPerCpuS),
+            Column::new(
+                "% of CLI per CPU-s",
+                Show::Versus(Versus {
+                    figure: Figure::MbPerCpuS,
+                    percent: true,
+                    ..Versus::at(Lang::Rust, cli_x)
+                }),
+            ),
+            Column::figure("peak RSS MiB", Figure::value("peak rss", Unit::Mib)),
+        ],
+    )
+    .with_intro(format!(
+        "Server: `day5-wordcount serve --jobs {cores} --queue 64` in a child process on 127.0.0.1; clients: tokio + reqwest in this process, each posting its body back to back (`?top=10`), bounded by a request count and a time. MB/s = body bytes answered 200 / wall; server CPU from `/proc/<pid>/stat`; peak RSS = the server's `VmHWM`, reset before each row. The first line is the CLI, `--jobs 2` on the same 8 MiB in a file (median of {runs}), its CPU time the child's.\n\n\
+         Server's summary at SIGTERM: `{summary}`"
+    ));
+    out.write(&Rows::table(spec, rows, &GoRows::default(), &[]))?;
     if let Some(secs) = soak {
         println!();
         soak_table(&runtime, &big, &small, cores, secs)?;
@@ -679,28 +679,30 @@ fn tool_args(jobs: usize, files: &[PathBuf]) -> Vec<String> {
 }
 
 /// What the `lesson` rows are, for the heading.
-const LESSON_ROWS: &str = "lesson --jobs N: the lesson step (`src/lesson.rs`, the tool's `--lesson`): \
+const LESSON_ROWS: &str = "lesson, jobs N: the lesson step (`src/lesson.rs`, the tool's `--lesson`): \
 one job per file, a line at a time, a `HashMap<String, usize>` per file, on the same files in the \
 same run; its top 10 equals the fast step's (`tests/steps.rs`).";
 
-/// The lesson step's rows, `lesson --jobs N`, at the fast rows' jobs: the tool with `--lesson`.
-/// (No `--jobs` for the merge column or `× Go`: those are the fast step's.) One job per file, so
-/// on one file one worker computes, as in Go's rows.
-fn lesson_contenders(
-    files: &[PathBuf],
-    cores: usize,
-) -> Vec<(String, Vec<String>, Option<usize>, usize)> {
+/// A contender of the jobs table: its counter (the series), its command line, `--jobs` for the
+/// merge share, the threads that can compute, and its x (`--jobs`; none for a baseline).
+type Contender = (
+    &'static str,
+    Vec<String>,
+    Option<usize>,
+    usize,
+    Option<usize>,
+);
+
+/// The lesson step's rows, `lesson` at the fast rows' jobs: the tool with `--lesson`. (No
+/// `--jobs` for the merge column: that is the fast step's.) One job per file, so on one file one
+/// worker computes, as in Go's rows.
+fn lesson_contenders(files: &[PathBuf], cores: usize) -> Vec<Contender> {
     dedup([1, cores])
         .into_iter()
         .map(|jobs| {
             let mut argv = tool_args(jobs, files);
             argv.insert(2, "--lesson".into());
-            (
-                format!("lesson --jobs {jobs}"),
-                argv,
-                None,
-                jobs.min(files.len()),
-            )
+            ("lesson", argv, None, jobs.min(files.len()), Some(jobs))
         })
         .collect()
 }

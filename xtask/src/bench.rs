@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
-use labkit::rows::{ROWS, Rows};
+use labkit::rows::{ROWS, Rows, digits};
 use serde::Deserialize;
 
 use crate::cmd::{Cmd, cargo};
@@ -139,15 +139,6 @@ fn column_unit(
         .unwrap_or(units[0])
 }
 
-/// Three significant digits or more: `56.0`, `1.50`, `1234`.
-fn digits(x: f64) -> String {
-    match x {
-        x if x >= 100.0 => format!("{x:.0}"),
-        x if x >= 10.0 => format!("{x:.1}"),
-        x => format!("{x:.2}"),
-    }
-}
-
 /// Orders benchmark ids the way a person reads them: numbers inside an id compare as numbers, so
 /// `threads/2` comes before `threads/16`.
 fn natural_key(id: &str) -> Vec<(String, u64)> {
@@ -264,8 +255,7 @@ fn criterion_report(ws: &ws::Workspace, criterion: &Path) -> String {
 }
 
 /// The day's measure example, run in release with [`ROWS`] set: its tables as Markdown and its
-/// charts, from the rows it wrote (kept as `journal/measured/<day>.jsonl`), or from its Markdown
-/// output where it prints tables instead.
+/// charts, from the rows it wrote (kept as `journal/measured/<day>.jsonl`).
 fn measure(ws: &ws::Workspace, package: &ws::Package) -> Result<(String, plot::Drawn)> {
     let c = package.name.as_str();
     let example = package
@@ -277,19 +267,15 @@ fn measure(ws: &ws::Workspace, package: &ws::Package) -> Result<(String, plot::D
     if rows_file.exists() {
         fs::remove_file(&rows_file).with_context(|| format!("removing {}", rows_file.display()))?;
     }
-    let stdout = cargo()
+    cargo()
         .env(ROWS, &rows_file)
         .args(["run", "--release", "--quiet", "-p", c, "--example", example])
-        .read(&format!("bench {c}: example {example}"))?;
-    let plots = ws.root.join("journal/plots");
-    if !rows_file.exists() {
-        let drawn = plot::draw_markdown(c, &stdout, &plots)?;
-        return Ok((stdout, drawn));
-    }
+        .run(&format!("bench {c}: example {example}"))?;
     let rows = Rows::read(&rows_file).map_err(|e| anyhow::anyhow!("bench {c}: {e}"))?;
     let kept = journal::measured_dir()?.join(format!("{c}.jsonl"));
     fs::copy(&rows_file, &kept)
         .with_context(|| format!("copying the rows to {}", kept.display()))?;
+    let plots = ws.root.join("journal/plots");
     Ok((rows.markdown(), plot::draw(c, &rows, &plots)?))
 }
 

@@ -200,16 +200,10 @@ impl GoRows {
     }
 
     /// The row of `case` on `threads` goroutines.
-    pub fn get(&self, case: &str, threads: usize) -> Option<&GoRow> {
+    fn get(&self, case: &str, threads: usize) -> Option<&GoRow> {
         self.rows
             .iter()
             .find(|r| r.case == case && r.threads == threads)
-    }
-
-    /// Whether a table was asked to show Go: the program ran, or was skipped for want of Go.
-    /// [`GoRows::default()`] is "no Go asked for": a table leaves its Go columns out.
-    pub fn asked(&self) -> bool {
-        self.skipped.is_some() || !self.rows.is_empty()
     }
 
     /// The row of `case` on `threads` goroutines for a table's Go cell: `None` when Go was skipped
@@ -230,11 +224,6 @@ impl GoRows {
         row
     }
 
-    /// Every row, in the program's order.
-    pub fn rows(&self) -> &[GoRow] {
-        &self.rows
-    }
-
     /// Why there are no Go rows, if there are none because Go is missing.
     pub fn skipped(&self) -> Option<&str> {
         self.skipped.as_deref()
@@ -253,15 +242,6 @@ impl GoRows {
             row.ops
         );
         Some(row.sample)
-    }
-
-    /// What to print right under a table: a blank line (so Markdown does not read the note as a
-    /// row) and `Go rows SKIPPED: <why>.`, or nothing when the rows ran.
-    pub fn note(&self) -> String {
-        self.skipped
-            .as_deref()
-            .map(|why| format!("\nGo rows SKIPPED: {why}.\n"))
-            .unwrap_or_default()
     }
 }
 
@@ -295,7 +275,6 @@ mod tests {
     #[test]
     fn a_go_cell_is_its_row_none_when_skipped_and_a_missing_row_panics() {
         let ran = GoRows::from_output(&line("a", 2, 10, 100, 100)).expect("a row");
-        assert!(ran.asked());
         assert_eq!(ran.expect("a", 2).map(|r| r.ops), Some(10));
         assert_eq!(ran.sample("a", 2, 10).map(|s| s.wall.as_nanos()), Some(100));
         assert!(std::panic::catch_unwind(|| ran.sample("a", 2, 11)).is_err());
@@ -304,15 +283,13 @@ mod tests {
             rows: Vec::new(),
             skipped: Some(GoError::Missing.to_string()),
         };
-        assert!(skipped.asked());
         assert_eq!(skipped.expect("a", 2), None);
         assert!(
             skipped
-                .note()
-                .starts_with("\nGo rows SKIPPED: `go` is not on PATH")
+                .skipped()
+                .is_some_and(|why| why.starts_with("`go` is not on PATH"))
         );
-        assert!(!GoRows::default().asked());
-        assert_eq!(GoRows::default().note(), "");
+        assert_eq!(GoRows::default().expect("a", 2), None);
     }
 
     #[test]

@@ -17,8 +17,7 @@
 //! - [`mod@measure`]: [`Sample`] (wall and process CPU time, *cores busy*), [`measure()`],
 //!   [`parallel`] (workers warmed up in their own threads), [`median`], [`median_of`], [`spin`]
 //!   (the CPU-bound workload).
-//! - [`table`]: [`Table`] (Markdown) and its cells: [`si`], [`rate_cell`], [`ratio_cell`],
-//!   [`cores_busy_cell`], [`least_busy_cell`].
+//! - [`table`]: [`Table`] (Markdown) and its cells: [`si`], [`cores_busy_cell`].
 //! - [`go`]: the Go programs' row protocol and their runner, [`go::GoRows`].
 //! - [`rows`]: measurements as typed rows (JSON lines, one schema with the Go programs' output),
 //!   and the Markdown tables rendered from them.
@@ -47,5 +46,5 @@ pub mod watchdog;
 
 pub use measure::{Sample, measure, median, median_of, parallel, spin};
 pub use panic::drop_payload;
-pub use table::{Table, cores_busy_cell, least_busy_cell, rate_cell, ratio_cell, si};
+pub use table::{Table, cores_busy_cell, si};
 pub use watchdog::{LAB_PATIENCE, within};

@@ -1,8 +1,8 @@
 //! Measurements as rows; the tables are rendered from them, never parsed back.
 //!
 //! A day's measure example writes JSON lines to the file named by [`ROWS`] (`cargo xtask bench`
-//! sets it to `<target>/bench/<day>.jsonl`; without it the example prints the rendered tables). A line is one
-//! of three records:
+//! sets it to `<target>/bench/<day>.jsonl`; without it the example prints the rendered tables). A
+//! line is one of three records:
 //!
 //! ```text
 //! {"table":"maps","title":"90 % reads …","x":"threads","group":"keys","cell":"rate","ratios":[…]}
@@ -11,17 +11,21 @@
 //! {"table":"maps","lang":"go","series":["sync.Map","map+RWMutex"],"skipped":"`go` is not on PATH …"}
 //! ```
 //!
-//! — a [`TableSpec`] (what a table shows: its heading, the x and group columns, the cell, the ratio
-//! columns), a [`Row`] (one measured case, the median run: `ops` operations on `threads` threads
-//! took `wall_ns`, and the process used `cpu_ns` of CPU meanwhile), and a [`Skipped`] (the
-//! series that could not run, and why). A row names its series and language, never a `Go:` prefix:
-//! Go's rows are rows of their own series with `"lang":"go"`. Rates, ratios and cores busy are
-//! computed by [`Rows::markdown`] (and by the charts) from the raw measurement, never stored.
+//! — a [`TableSpec`] (what a table shows: its heading, and either a *grid* — the x and group
+//! columns, one column per series showing a [`Figure`], the ratio columns — or a *list* of
+//! [`Column`]s, one line per row), a [`Row`] (one measured case, the median run: `ops` operations
+//! on `threads` threads took `wall_ns`, and the process used `cpu_ns` of CPU meanwhile; bytes read
+//! and other named values where a table shows them), and a [`Skipped`] (the series that could not
+//! run, and why). A row names its series and language, never a `Go:` prefix: Go's rows are rows of
+//! their own series with `"lang":"go"`, and a Go twin sits at its Rust row's x. Rates, ratios
+//! ([`Versus`]: a row against its Go twin or its language's baseline) and cores busy are computed
+//! by [`Rows::markdown`] (and by the charts) from the raw measurement, never stored.
 //!
 //! The Go programs print [`Row`]s too (`day1-sync-atomic/go/timing`'s `Row`: `series`, `lang`,
 //! `threads`, `ops`, `wall_ns`, `cpu_ns`); the measure example places them in a table
 //! ([`Row::table`], [`Row::group`], [`Row::x`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -46,7 +50,8 @@ pub enum Lang {
 }
 
 /// A row's place along a table's x axis: a number (threads, pool size, capacity …) or a name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Numbers order as numbers, before names.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum X {
     /// Threads, workers, capacity, batch size, jobs …
@@ -93,6 +98,13 @@ pub struct Row {
     /// Bytes processed, where the workload reads input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
+    /// The threads mostly wait (sleeping jobs): their cores busy is low by design, never flagged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waits: bool,
+    /// Other measured quantities, by name (peak RSS, a latency percentile, a count), as a
+    /// [`Value`] column shows them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, f64>,
 }
 
 impl Row {
@@ -110,7 +122,37 @@ impl Row {
             wall_ns: nanos(sample.wall),
             cpu_ns: nanos(sample.cpu),
             bytes: None,
+            waits: false,
+            values: BTreeMap::new(),
         }
+    }
+
+    /// The same row, of threads that mostly wait ([`Row::waits`]).
+    #[must_use]
+    pub fn waiting(self) -> Self {
+        Row {
+            waits: true,
+            ..self
+        }
+    }
+
+    /// The row's cores busy: [`cores_busy_cell`], never flagged when its threads wait.
+    pub fn cores_busy_cell(&self) -> String {
+        let threads = if self.waits { 1 } else { self.threads };
+        cores_busy_cell(&self.sample(), threads)
+    }
+
+    /// The same row at `x` along the table's x axis.
+    #[must_use]
+    pub fn at(self, x: X) -> Self {
+        Row { x: Some(x), ..self }
+    }
+
+    /// The same row with the measured quantity `key` (see [`Row::values`]).
+    #[must_use]
+    pub fn with(mut self, key: &str, value: f64) -> Self {
+        self.values.insert(key.to_owned(), value);
+        self
     }
 
     /// The same row in group `group`.
@@ -141,32 +183,39 @@ impl Row {
     }
 }
 
+/// The Go row of `case` on `threads` goroutines, named `series`, in the place of the row `like`
+/// (its table, group and x), with the threads, operations and times Go measured: `None` when Go
+/// did not run (see [`GoRows::expect`]).
+///
+/// # Panics
+/// As [`GoRows::expect`]: Go ran but printed no such row.
+pub fn go_row(go: &GoRows, case: &str, threads: usize, series: &str, like: &Row) -> Option<Row> {
+    let measured = go.expect(case, threads)?;
+    Some(Row {
+        series: series.to_owned(),
+        lang: Lang::Go,
+        threads: measured.threads,
+        ops: measured.ops,
+        wall_ns: nanos(measured.sample.wall),
+        cpu_ns: nanos(measured.sample.cpu),
+        values: BTreeMap::new(),
+        ..like.clone()
+    })
+}
+
 /// The Go row of `case` beside the Rust row `like` (same table, group, x, threads and
 /// operations), named `series`: `None` when Go did not run (see [`GoRows::sample`]).
 ///
 /// # Panics
 /// As [`GoRows::sample`]: Go ran but printed no such row, or one of another size.
 pub fn go_twin(go: &GoRows, case: &str, series: &str, like: &Row) -> Option<Row> {
-    let sample = go.sample(case, like.threads, like.ops)?;
-    Some(Row {
-        series: series.to_owned(),
-        lang: Lang::Go,
-        wall_ns: nanos(sample.wall),
-        cpu_ns: nanos(sample.cpu),
-        ..like.clone()
-    })
+    go.sample(case, like.threads, like.ops)?;
+    go_row(go, case, like.threads, series, like)
 }
 
 /// The skip of Go's `series` in `table` when Go was asked for but is not installed.
 pub fn go_skipped(go: &GoRows, table: &str, series: &[&str]) -> Option<Line> {
-    go.skipped().map(|why| {
-        Line::Skipped(Skipped {
-            table: table.to_owned(),
-            lang: Lang::Go,
-            series: series.iter().map(|&s| s.to_owned()).collect(),
-            skipped: why.to_owned(),
-        })
-    })
+    go.skipped().map(|why| Line::go_skipped(table, series, why))
 }
 
 /// Go's series are named `Go <series>` in tables and legends.
@@ -195,15 +244,239 @@ pub struct Skipped {
     pub skipped: String,
 }
 
-/// What a table's cells show, computed from each row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A figure computed from one row: what a cell shows, what a chart draws.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Cell {
+pub enum Figure {
     /// Operations per second, with an SI suffix ([`si`]).
+    #[default]
     Rate,
+    /// Nanoseconds per operation.
+    NsPerOp,
+    /// The wall time, with its unit (`29.1µs`).
+    Wall,
+    /// The wall time in milliseconds.
+    WallMs,
+    /// The process CPU time in milliseconds.
+    CpuMs,
+    /// The process CPU time in seconds.
+    CpuS,
+    /// CPU time / wall time ([`cores_busy_cell`]).
+    CoresBusy,
+    /// The operations.
+    Ops,
+    /// The threads.
+    Threads,
+    /// Bytes per second of wall time, in MB (10⁶).
+    MbPerS,
+    /// Bytes per second of CPU time, in MB (10⁶).
+    MbPerCpuS,
+    /// One of the row's [values](Row::values).
+    Value(Value),
 }
 
-/// A ratio column: `of`'s figure over `over`'s in each row (labels as [`Row::label`]).
+/// A named [value](Row::values) of a row, and how it is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Value {
+    /// The value's name.
+    pub key: String,
+    /// What the value counts.
+    pub unit: Unit,
+}
+
+/// What a [`Value`] counts, and so how it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    /// A whole number of things.
+    Count,
+    /// Bytes, shown as such.
+    Bytes,
+    /// Bytes, shown in MiB.
+    Mib,
+    /// Nanoseconds, shown in milliseconds.
+    Ms,
+    /// A fraction, shown as a percentage.
+    Percent,
+}
+
+impl Figure {
+    /// A row's [value](Row::values) `key`, shown in `unit`.
+    pub fn value(key: &str, unit: Unit) -> Self {
+        Figure::Value(Value {
+            key: key.to_owned(),
+            unit,
+        })
+    }
+
+    /// The figure of `row`, in the unit [`Figure::cell`] shows (times in ns for [`Figure::Wall`]
+    /// and [`Figure::NsPerOp`]); `None` when the row lacks it.
+    pub fn of(&self, row: &Row) -> Option<f64> {
+        let sample = row.sample();
+        let per = |count: Option<u64>, time: Duration| {
+            Some(count? as f64 / time.as_secs_f64().max(f64::MIN_POSITIVE) / 1e6)
+        };
+        match self {
+            Figure::Rate => Some(row.rate()),
+            Figure::NsPerOp => Some(row.wall_ns as f64 / row.ops.max(1) as f64),
+            Figure::Wall => Some(row.wall_ns as f64),
+            Figure::WallMs => Some(row.wall_ns as f64 / 1e6),
+            Figure::CpuMs => Some(row.cpu_ns as f64 / 1e6),
+            Figure::CpuS => Some(row.cpu_ns as f64 / 1e9),
+            Figure::CoresBusy => Some(sample.cores_busy()),
+            Figure::Ops => Some(row.ops as f64),
+            Figure::Threads => Some(row.threads as f64),
+            Figure::MbPerS => per(row.bytes, sample.wall),
+            Figure::MbPerCpuS => per(row.bytes, sample.cpu),
+            Figure::Value(v) => row.values.get(&v.key).map(|&x| match v.unit {
+                Unit::Ms => x / 1e6,
+                Unit::Mib => x / f64::from(1 << 20),
+                Unit::Percent => x * 100.0,
+                Unit::Count | Unit::Bytes => x,
+            }),
+        }
+    }
+
+    /// The cell of `row`: the figure with its unit or suffix, or `—` when the row lacks it.
+    pub fn cell(&self, row: &Row) -> String {
+        let Some(x) = self.of(row) else {
+            return "—".to_owned();
+        };
+        match self {
+            Figure::Rate => si(x),
+            Figure::Wall => format!("{:.1?}", row.sample().wall),
+            Figure::CoresBusy => row.cores_busy_cell(),
+            Figure::Ops | Figure::Threads => format!("{x:.0}"),
+            Figure::Value(v) => match v.unit {
+                Unit::Count => format!("{x:.0}"),
+                Unit::Bytes => format!("{x:.0} B"),
+                Unit::Mib | Unit::Ms => format!("{x:.1}"),
+                Unit::Percent => format!("{x:.2}"),
+            },
+            _ => digits(x),
+        }
+    }
+}
+
+/// Three significant digits or more: `56.0`, `1.50`, `1234`.
+pub fn digits(x: f64) -> String {
+    match x.abs() {
+        a if a >= 100.0 => format!("{x:.0}"),
+        a if a >= 10.0 => format!("{x:.1}"),
+        _ => format!("{x:.2}"),
+    }
+}
+
+/// The row a row is compared with, in a ratio: the row of language `lang` (the row's own when
+/// `None`) at `x` (the row's own when `None`: then in the row's group), and the figure compared.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Versus {
+    /// The other row's language; the row's own when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    /// The other row's x; the row's own when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<X>,
+    /// The figure compared, higher being better: the ratio is the row's over the other's.
+    #[serde(default)]
+    pub figure: Figure,
+    /// Shown as a percentage rather than `× n`.
+    #[serde(default)]
+    pub percent: bool,
+}
+
+impl Versus {
+    /// The row of language `lang` at the same x (the Go twin, for `Lang::Go`).
+    pub fn twin(lang: Lang) -> Self {
+        Versus {
+            lang: Some(lang),
+            ..Versus::default()
+        }
+    }
+
+    /// The row of the same language at `x` (the same language's baseline).
+    pub fn own(x: X) -> Self {
+        Versus {
+            x: Some(x),
+            ..Versus::default()
+        }
+    }
+
+    /// The row of `lang` at `x`.
+    pub fn at(lang: Lang, x: X) -> Self {
+        Versus {
+            lang: Some(lang),
+            x: Some(x),
+            ..Versus::default()
+        }
+    }
+
+    /// The row `row` is compared with among `rows`: of the language and at the x asked, in the
+    /// row's group when there is one such (always, when the x is the row's own, and then never
+    /// the row itself: a Go row has no Go twin).
+    pub fn other<'a>(&self, row: &Row, rows: &[&'a Row]) -> Option<&'a Row> {
+        let lang = self.lang.unwrap_or(row.lang);
+        let x = self.x.as_ref().or(row.x.as_ref());
+        let fits = |r: &&&Row| r.lang == lang && r.x.as_ref() == x;
+        let same_group = rows.iter().filter(fits).find(|r| r.group == row.group);
+        match self.x {
+            None => same_group.filter(|r| !std::ptr::eq(**r, row)),
+            Some(_) => same_group.or_else(|| rows.iter().find(fits)),
+        }
+        .copied()
+    }
+
+    /// The ratio of `row`'s figure over the other row's (see [`Versus::other`]).
+    pub fn ratio(&self, row: &Row, rows: &[&Row]) -> Option<f64> {
+        let other = self.other(row, rows)?;
+        Some(self.figure.of(row)? / self.figure.of(other)?)
+    }
+}
+
+/// A column of a [list table](TableSpec::columns): its heading and what it shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// The heading.
+    pub header: String,
+    /// What each line's cell shows.
+    pub show: Show,
+}
+
+/// What a [`Column`] shows of each row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Show {
+    /// The group.
+    Group,
+    /// The series, as [`Row::label`].
+    Series,
+    /// The x.
+    X,
+    /// A figure of the row.
+    Figure(Figure),
+    /// The row's figure over another row's ([`Versus`]): `1.52`, or `46` as a percentage.
+    Versus(Versus),
+}
+
+impl Column {
+    /// A column `header` showing `show`.
+    pub fn new(header: &str, show: Show) -> Self {
+        Column {
+            header: header.to_owned(),
+            show,
+        }
+    }
+
+    /// A column `header` showing `figure`.
+    pub fn figure(header: &str, figure: Figure) -> Self {
+        Column::new(header, Show::Figure(figure))
+    }
+}
+
+/// A ratio column of a grid: `of`'s rate over `over`'s in each line (labels as [`Row::label`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ratio {
@@ -215,8 +488,20 @@ pub struct Ratio {
     pub over: String,
 }
 
-/// A table: one line per (group, x), one column per series (Rust's, then Go's), then the ratio
-/// columns, then the least busy Rust and Go contender's cores busy.
+impl Ratio {
+    /// The column `header`: `of`'s rate over `over`'s.
+    pub fn new(header: &str, of: &str, over: &str) -> Self {
+        Ratio {
+            header: header.to_owned(),
+            of: of.to_owned(),
+            over: over.to_owned(),
+        }
+    }
+}
+
+/// A table. A grid (no [columns](TableSpec::columns)) has one line per (group, x), one column per
+/// series (Rust's, then Go's), then the ratio columns, then the least busy Rust and Go
+/// contender's cores busy; a list has one line per row, one cell per column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
@@ -232,11 +517,59 @@ pub struct TableSpec {
     pub group: Option<String>,
     /// The x column's heading.
     pub x: String,
-    /// What each series' cell shows.
-    pub cell: Cell,
-    /// The ratio columns, in order.
+    /// What each series' cell shows (a grid).
+    #[serde(default)]
+    pub cell: Figure,
+    /// The ratio columns, in order (a grid).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ratios: Vec<Ratio>,
+    /// The series that is the ideal (a grid): every other series' cell shows its share of it
+    /// (`194.6 · 100%`), and charts draw it as a grey band.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ideal: Option<String>,
+    /// The columns of a list table, one line per row in order; when empty, the table is a grid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<Column>,
+}
+
+impl TableSpec {
+    /// A grid `table` titled `title`, its x column headed `x` and its cells showing `cell`.
+    pub fn grid(table: &str, title: &str, x: &str, cell: Figure) -> Self {
+        TableSpec {
+            table: table.to_owned(),
+            intro: String::new(),
+            title: title.to_owned(),
+            group: None,
+            x: x.to_owned(),
+            cell,
+            ratios: Vec::new(),
+            ideal: None,
+            columns: Vec::new(),
+        }
+    }
+
+    /// A list `table` titled `title`, with `columns`.
+    pub fn list(table: &str, title: &str, columns: Vec<Column>) -> Self {
+        TableSpec {
+            columns,
+            ..TableSpec::grid(table, title, "", Figure::Rate)
+        }
+    }
+
+    /// The same table with the ratio columns `ratios`.
+    #[must_use]
+    pub fn with_ratios(self, ratios: Vec<Ratio>) -> Self {
+        TableSpec { ratios, ..self }
+    }
+
+    /// The same table with its intro.
+    #[must_use]
+    pub fn with_intro(self, intro: impl Into<String>) -> Self {
+        TableSpec {
+            intro: intro.into(),
+            ..self
+        }
+    }
 }
 
 /// One line of a rows file.
@@ -251,6 +584,18 @@ pub enum Line {
     Row(Row),
 }
 
+impl Line {
+    /// Go's `series` in `table` did not run, because of `why`.
+    pub fn go_skipped(table: &str, series: &[&str], why: &str) -> Self {
+        Line::Skipped(Skipped {
+            table: table.to_owned(),
+            lang: Lang::Go,
+            series: series.iter().map(|&s| s.to_owned()).collect(),
+            skipped: why.to_owned(),
+        })
+    }
+}
+
 /// The heading of the column that shows the least busy Rust contender's cores busy.
 pub const CORES_BUSY_RUST: &str = "cores busy, Rust (least)";
 /// The heading of the column that shows the least busy Go contender's cores busy.
@@ -263,6 +608,21 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// A table: `spec`, its `rows`, and the skip of Go's `go_series` when Go was asked for but is
+    /// not installed (see [`go_skipped`]).
+    pub fn table(
+        spec: TableSpec,
+        rows: impl IntoIterator<Item = Row>,
+        go: &GoRows,
+        go_series: &[&str],
+    ) -> Self {
+        let skip = go_skipped(go, &spec.table, go_series);
+        let mut out = Rows::default();
+        out.push(Line::Table(spec)).extend(rows);
+        out.lines.extend(skip);
+        out
+    }
+
     /// Appends a line.
     pub fn push(&mut self, line: Line) -> &mut Self {
         self.lines.push(line);
@@ -343,15 +703,15 @@ impl Rows {
         self.tables().map(|t| self.table_markdown(t)).collect()
     }
 
-    /// One table as Markdown: its intro, `### title`, the [grid](Self::grid), and a note under it
-    /// naming why a language's series were `SKIPPED`.
+    /// One table as Markdown: its intro, `### title`, the [grid](Self::grid) or the
+    /// [list](Self::list), and a note under it naming why a language's series were `SKIPPED`.
     pub fn table_markdown(&self, spec: &TableSpec) -> String {
-        let mut out = format!(
-            "{}### {}\n\n{}\n",
-            paragraph(&spec.intro),
-            spec.title,
+        let table = if spec.columns.is_empty() {
             self.grid(spec)
-        );
+        } else {
+            self.list(spec)
+        };
+        let mut out = format!("{}### {}\n\n{table}\n", paragraph(&spec.intro), spec.title,);
         for s in self.skipped(&spec.table) {
             let lang = match s.lang {
                 Lang::Rust => "Rust",
@@ -362,7 +722,38 @@ impl Rows {
         out
     }
 
-    /// The Markdown table of `spec`'s rows (see [`TableSpec`]).
+    /// The Markdown list table of `spec`'s rows: one line per row, in order, one cell per
+    /// [column](TableSpec::columns). A ratio whose other row is missing reads `SKIPPED` when that
+    /// row's language was skipped, else `—`.
+    pub fn list(&self, spec: &TableSpec) -> String {
+        let rows: Vec<&Row> = self.rows(&spec.table).collect();
+        let skipped = |lang: Lang| self.skipped(&spec.table).any(|s| s.lang == lang);
+        let header: Vec<String> = spec.columns.iter().map(|c| c.header.clone()).collect();
+        let mut out = markdown_line(&header);
+        out.push_str(&format!("|{}\n", "---:|".repeat(header.len())));
+        for r in &rows {
+            let cells: Vec<String> = spec
+                .columns
+                .iter()
+                .map(|c| match &c.show {
+                    Show::Group => r.group.clone().unwrap_or_default(),
+                    Show::Series => r.label(),
+                    Show::X => r.x.as_ref().map_or_else(String::new, X::to_string),
+                    Show::Figure(f) => f.cell(r),
+                    Show::Versus(v) => match v.ratio(r, &rows) {
+                        Some(x) if v.percent => format!("{:.0}", x * 100.0),
+                        Some(x) => format!("{x:.2}"),
+                        None if skipped(v.lang.unwrap_or(r.lang)) => SKIPPED.to_owned(),
+                        None => "—".to_owned(),
+                    },
+                })
+                .collect();
+            out.push_str(&markdown_line(&cells));
+        }
+        out
+    }
+
+    /// The Markdown grid of `spec`'s rows (see [`TableSpec`]).
     pub fn grid(&self, spec: &TableSpec) -> String {
         let rows: Vec<&Row> = self.rows(&spec.table).collect();
         let skips: Vec<&Skipped> = self.skipped(&spec.table).collect();
@@ -404,9 +795,7 @@ impl Rows {
                 keys.push((r.group.as_ref(), r.x.as_ref()));
             }
         }
-        let mut out = String::new();
-        let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
-        out.push_str(&line(&header));
+        let mut out = markdown_line(&header);
         out.push_str(&format!("|{}\n", "---:|".repeat(header.len())));
         for (group, x) in keys {
             let at: Vec<&Row> = rows
@@ -418,10 +807,14 @@ impl Rows {
             let figure = |label: &str| find(label).map(|r| r.rate());
             let mut cells: Vec<String> = group.into_iter().cloned().collect();
             cells.push(x.map_or_else(String::new, X::to_string));
+            let ideal = spec.ideal.as_deref().and_then(figure);
             for (lang, label) in series.iter().map(|s| s.0).zip(&labels) {
                 cells.push(match (find(label), lang) {
-                    (Some(r), _) => match spec.cell {
-                        Cell::Rate => si(r.rate()),
+                    (Some(r), _) => match ideal {
+                        Some(ideal) if spec.ideal.as_ref() != Some(label) => {
+                            format!("{} · {:.0}%", spec.cell.cell(r), r.rate() / ideal * 100.0)
+                        }
+                        _ => spec.cell.cell(r),
                     },
                     (None, _) if skips.iter().any(|s| s.lang == lang) => SKIPPED.to_owned(),
                     (None, _) => "—".to_owned(),
@@ -436,17 +829,19 @@ impl Rows {
             for &lang in &langs {
                 let least = at
                     .iter()
-                    .filter(|r| r.lang == lang)
+                    .filter(|r| r.lang == lang && spec.ideal.as_ref() != Some(&r.label()))
                     .min_by(|a, b| a.sample().cores_busy().total_cmp(&b.sample().cores_busy()));
-                cells.push(least.map_or_else(
-                    || SKIPPED.to_owned(),
-                    |r| cores_busy_cell(&r.sample(), r.threads),
-                ));
+                cells.push(least.map_or_else(|| SKIPPED.to_owned(), |r| r.cores_busy_cell()));
             }
-            out.push_str(&line(&cells));
+            out.push_str(&markdown_line(&cells));
         }
         out
     }
+}
+
+/// A Markdown table line of `cells`.
+fn markdown_line(cells: &[String]) -> String {
+    format!("| {} |\n", cells.join(" | "))
 }
 
 /// `text` and a blank line, or nothing.
@@ -536,7 +931,9 @@ mod tests {
             title: "Maps".into(),
             group: Some("keys".into()),
             x: "threads".into(),
-            cell: Cell::Rate,
+            cell: Figure::Rate,
+            ideal: None,
+            columns: Vec::new(),
             ratios: vec![
                 Ratio {
                     header: "A × B".into(),
@@ -580,12 +977,7 @@ mod tests {
             }
         }
         if with_go == Some(false) {
-            rows.push(Line::Skipped(Skipped {
-                table: "maps".into(),
-                lang: Lang::Go,
-                series: vec!["A".into()],
-                skipped: "`go` is not on PATH".into(),
-            }));
+            rows.push(Line::go_skipped("maps", &["A"], "`go` is not on PATH"));
         }
         rows
     }

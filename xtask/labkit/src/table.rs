@@ -1,11 +1,9 @@
-//! The cells of the days' Markdown tables: [`Table`], rates with SI suffixes, ratios, and the
-//! *cores busy* figure flagged when a row's threads did not overlap. A cell whose figure is missing
-//! (Go not installed) reads [`SKIPPED`].
+//! The cells of the days' Markdown tables: [`Table`], rates with SI suffixes, and the *cores busy*
+//! figure flagged when a row's threads did not overlap.
 
 use std::fmt;
 use std::thread;
 
-use crate::go::SKIPPED;
 use crate::measure::Sample;
 
 /// The *cores busy* cell of a row whose `threads` threads compute (they do not sleep or block for
@@ -73,16 +71,6 @@ impl Table {
         self.rows.push(cells.into_iter().map(Into::into).collect());
         self
     }
-
-    /// The rows added so far.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Whether no row has been added.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
 }
 
 impl fmt::Display for Table {
@@ -108,43 +96,6 @@ pub fn si(x: f64) -> String {
     }
 }
 
-/// A rate with its SI suffix, or [`SKIPPED`].
-///
-/// ```
-/// assert_eq!(labkit::rate_cell(Some(2.5e6)), "2.50 M");
-/// assert_eq!(labkit::rate_cell(None), labkit::go::SKIPPED);
-/// ```
-pub fn rate_cell(rate: Option<f64>) -> String {
-    rate.map_or_else(|| SKIPPED.to_owned(), si)
-}
-
-/// A `× baseline` cell, how many times faster a row went than its baseline: `a / b` with
-/// `decimals` decimals, for (the row's rate, the baseline's) or (the baseline's time per item,
-/// the row's); or [`SKIPPED`] when either is missing.
-///
-/// ```
-/// assert_eq!(labkit::ratio_cell(Some(3.0), Some(2.0), 2), "1.50");
-/// assert_eq!(labkit::ratio_cell(Some(3.0), None, 1), labkit::go::SKIPPED);
-/// ```
-pub fn ratio_cell(a: Option<f64>, b: Option<f64>, decimals: usize) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) => format!("{:.decimals$}", a / b),
-        _ => SKIPPED.to_owned(),
-    }
-}
-
-/// The [`cores_busy_cell`] of the least busy of `samples` (so the row is flagged if any of its
-/// contenders' threads did not overlap), or [`SKIPPED`] when there are none.
-pub fn least_busy_cell<'a>(
-    samples: impl IntoIterator<Item = &'a Sample>,
-    threads: usize,
-) -> String {
-    samples
-        .into_iter()
-        .min_by(|a, b| a.cores_busy().total_cmp(&b.cores_busy()))
-        .map_or_else(|| SKIPPED.to_owned(), |s| cores_busy_cell(s, threads))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,16 +105,5 @@ mod tests {
         assert_eq!(si(1_234_567.0), "1.23 M");
         assert_eq!(si(999.0), "999.0");
         assert_eq!(si(2.5e9), "2.50 G");
-    }
-
-    #[test]
-    fn the_least_busy_sample_decides_and_none_is_skipped() {
-        use std::time::Duration;
-        let busy = |cpu_ms| Sample {
-            wall: Duration::from_millis(100),
-            cpu: Duration::from_millis(cpu_ms),
-        };
-        assert_eq!(least_busy_cell(&[busy(100), busy(50)], 1), "0.50");
-        assert_eq!(least_busy_cell(&[], 1), SKIPPED);
     }
 }

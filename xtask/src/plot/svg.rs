@@ -1,4 +1,5 @@
-//! Drawing a [`Plot`] as SVG with plotters: the one place that knows plotters.
+//! A chart's data ([`Plot`]) and its drawing as SVG with plotters: the one place that knows
+//! plotters.
 
 use std::ops::Range;
 
@@ -9,7 +10,44 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Kind, Plot, Series, UNNAMED};
+/// How a chart shows its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A line with markers per series over the x values.
+    Lines,
+    /// Horizontal bars: one group per x value (read top to bottom), one bar per series.
+    Bars,
+}
+
+/// A chart's data, ready to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Plot {
+    /// `<day>-<name>[-<group>]`.
+    pub(super) stem: String,
+    pub(super) title: String,
+    pub(super) x_label: &'static str,
+    pub(super) y_label: &'static str,
+    pub(super) log: bool,
+    /// Values in ns, shown as times.
+    pub(super) times: bool,
+    pub(super) kind: Kind,
+    /// The x values' labels, in axis order (for bars: top to bottom).
+    pub(super) categories: Vec<String>,
+    pub(super) series: Vec<Series>,
+}
+
+/// One line (or one colour of bars).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Series {
+    pub(super) name: String,
+    /// (index into the categories, value).
+    pub(super) points: Vec<(usize, f64)>,
+    /// Drawn as a wide grey band under the others: an ideal or a baseline.
+    pub(super) reference: bool,
+}
+
+/// The Rust series of a bar chart, beside `Go`.
+pub(super) const UNNAMED: &str = "Rust";
 
 /// The whole picture, in pixels.
 const SIZE: (u32, u32) = (960, 540);
