@@ -220,6 +220,9 @@ struct Slot {
 pub struct WordCounts {
     table: HashTable<Slot>,
     hasher: FastHash,
+    /// Bytes of the long words' keys (`Key::Heap`), kept as they are inserted so that
+    /// [`heap_bytes`](Self::heap_bytes) never walks the table.
+    long_bytes: usize,
 }
 
 impl WordCounts {
@@ -274,10 +277,14 @@ impl WordCounts {
         if let Key::Inline(w) = &key {
             // Every constructor already guarantees UTF-8; checked once per distinct word anyway,
             // so a broken invariant fails here, where it happened, not later in `iter`.
+            // ASCII first: one 16-byte test (the padding is zeros) instead of the decoder.
             assert!(
-                std::str::from_utf8(&w.bytes[..usize::from(w.len)]).is_ok(),
+                w.bytes.is_ascii() || std::str::from_utf8(&w.bytes[..usize::from(w.len)]).is_ok(),
                 "a counted word is UTF-8: {w:?}"
             );
+        }
+        if let Key::Heap(h) = &key {
+            self.long_bytes += h.len();
         }
         let hasher = &self.hasher;
         self.table
@@ -310,6 +317,18 @@ impl WordCounts {
             .map_or(0, |s| s.count)
     }
 
+    /// Forgets every word but keeps the table's memory, for a next count of about the same
+    /// size (the server reuses tables between requests: no growth, no fresh pages).
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.long_bytes = 0;
+    }
+
+    /// How many distinct words the table holds before it grows.
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
     /// The number of distinct words.
     pub fn len(&self) -> usize {
         self.table.len()
@@ -331,17 +350,9 @@ impl WordCounts {
     }
 
     /// Approximate heap bytes held by the table and its keys: the "distinct-word table size".
+    /// Constant time: the server measures a growing table often.
     pub fn heap_bytes(&self) -> usize {
-        let slots = self.table.capacity() * (size_of::<Slot>() + 1);
-        let long_keys: usize = self
-            .table
-            .iter()
-            .map(|s| match &s.key {
-                Key::Inline(_) => 0,
-                Key::Heap(h) => h.len(),
-            })
-            .sum();
-        slots + long_keys
+        self.table.capacity() * (size_of::<Slot>() + 1) + self.long_bytes
     }
 
     /// Adds every count of `other` to `self`: Go's `for w, n := range other { counts[w] += n }`.
@@ -364,15 +375,36 @@ impl WordCounts {
     ///
     /// Selects the winners in `O(len)` with [`select_nth_unstable_by`](slice::select_nth_unstable_by)
     /// on the raw key bytes (the same order as `str`'s), sorts only those, and turns only those
-    /// into `&str`.
+    /// into `&str`. For a small `n` (a quarter of the words or fewer) the candidates are kept in a
+    /// buffer of `2n`, cut back to the best `n` whenever it fills: past the first cut, a word
+    /// counted fewer times than the `n`-th best so far is skipped with one comparison, and the
+    /// table is never copied whole (the server answers a top 10 of every request).
     pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
         if n == 0 {
             return Vec::new();
         }
-        let mut all: Vec<(&Key, u64)> = self.table.iter().map(|s| (&s.key, s.count)).collect();
         let order = |a: &(&Key, u64), b: &(&Key, u64)| {
             b.1.cmp(&a.1)
                 .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+        };
+        let mut all: Vec<(&Key, u64)> = if n <= self.len() / 4 {
+            let mut best = Vec::with_capacity(2 * n);
+            // Every word counted fewer times is beaten by the `n` kept: it cannot win.
+            let mut floor = 0;
+            for s in &self.table {
+                if s.count < floor {
+                    continue;
+                }
+                best.push((&s.key, s.count));
+                if best.len() == 2 * n {
+                    best.select_nth_unstable_by(n - 1, order);
+                    best.truncate(n);
+                    floor = best[n - 1].1;
+                }
+            }
+            best
+        } else {
+            self.table.iter().map(|s| (&s.key, s.count)).collect()
         };
         if n < all.len() {
             all.select_nth_unstable_by(n - 1, order);
@@ -525,5 +557,21 @@ mod tests {
         assert_eq!(top, words);
         let top: Vec<&str> = ties.top(8).into_iter().map(|(w, _)| w).collect();
         assert_eq!(top, words[..8]);
+    }
+
+    /// The small-`n` path (a buffer of `2n` cut back as it fills) against a full sort, on counts
+    /// with many ties, for every `n` up to past the switch to the full path.
+    #[test]
+    fn top_of_a_few_equals_the_full_sort() {
+        let mut c = WordCounts::new();
+        for i in 0u64..500 {
+            // Counts 1..=13 in a scrambled order: ties at every cut.
+            c.add(&format!("w{i}"), (i * 7919) % 13 + 1);
+        }
+        let mut sorted: Vec<(&str, u64)> = c.iter().collect();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for n in 1..=130 {
+            assert_eq!(c.top(n), sorted[..n], "n = {n}");
+        }
     }
 }

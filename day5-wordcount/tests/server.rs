@@ -461,6 +461,96 @@ async fn a_client_that_disconnects_frees_its_worker() {
     .await;
 }
 
+/// Sends `head` and `body` on a raw connection, closes its writing side (FIN), and reads the
+/// whole answer: its status line and its body.
+async fn post_and_half_close(server: &Server, head: &str, body: &[u8]) -> (String, String) {
+    use tokio::io::AsyncReadExt;
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    // The server closes the connection after this answer: the client closed its side.
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
+
+/// A client that sends its whole body and then closes its writing side is counted in full: the
+/// hang-up check (`Conn::hung_up`) ends only a body that can no longer arrive. The body is larger
+/// than what hyper buffers, so the check's count of queued bytes decides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_half_closes_after_its_body_is_counted_in_full() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let body = "alpha beta alpha ".repeat(40_000);
+        let head = format!(
+            "POST /count?top=2 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let (status, json) = post_and_half_close(&server, &head, body.as_bytes()).await;
+        assert!(status.contains(" 200 "), "{status}");
+        let json: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            json["top"],
+            serde_json::json!([["alpha", 80_000], ["beta", 40_000]])
+        );
+        assert_eq!(json["partial"], false);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+/// A client that hangs up with its body incomplete gets 499, whether the server sees it at the
+/// end of the bytes or (`Conn::hung_up`) before counting those it buffered; the server is then
+/// idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_mid_body_gets_499() {
+    bounded(async {
+        let server = Server::start(config(1, 1)).await.unwrap();
+        let mut load = server.load();
+        let head = "POST /count HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n";
+        let part = "gamma delta ".repeat(30_000);
+        let (status, _) = post_and_half_close(&server, head, part.as_bytes()).await;
+        assert!(status.contains(" 499 "), "{status}");
+        wait_load(&mut load, Load::is_idle).await;
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+/// A request that finds every admission permit taken waits for one (`--admit-wait`), and is
+/// counted when one frees, instead of a 503 its client would retry at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_waits_for_admission_and_is_counted() {
+    bounded(async {
+        let mut c = config(1, 0);
+        c.admit_wait = Duration::from_secs(3600);
+        let server = Server::start(c).await.unwrap();
+        let mut load = server.load();
+        let client = reqwest::Client::new();
+        let (a, first) = streaming_post(&client, &server, "/count");
+        wait_load(&mut load, |l| l.requests == 1).await;
+        let second = tokio::spawn(client.post(url(&server, "/count")).body("b c b").send());
+        wait_load(&mut load, |l| l.waiting == 1).await;
+        drop(a);
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+        let reply = second.await.unwrap().unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
+        let json: Value = reply.json().await.unwrap();
+        assert_eq!(json["top"], serde_json::json!([["b", 2], ["c", 1]]));
+        let text = scrape(&client, &server).await;
+        assert_eq!(value(&text, "wordcount_shed_total"), 0.0);
+        server.shutdown().await.unwrap();
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_is_refused_with_413() {
     bounded(async {

@@ -16,6 +16,7 @@ use day2_context::Context;
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use super::conn::Conn;
 use super::metrics::CLIENT_CLOSED;
 use super::pool::{PartEnd, Pumped, Tally};
 use super::{App, page};
@@ -69,14 +70,12 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            // The refused body is read to its end (`discard`), so the connection can be reused.
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        } else {
-            // Any other refusal may leave the request's body unread, and hyper then closes the
-            // connection after the answer: say so, or the client may send its next request on a
-            // connection that is closing under it.
-            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        // A refusal may leave the request's body unread (a shed one's is thrown away by a
+        // lingering close, see `conn`), and the connection is closed after the answer: say so, or
+        // the client may send its next request on a connection that is closing under it.
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         response
     }
 }
@@ -276,13 +275,21 @@ async fn count(
     {
         return Err(too_large(app.config.max_body));
     }
-    let mut admitted = match app.admit() {
+    let conn = request.extensions().get::<Arc<Conn>>().cloned();
+    let mut admitted = match app.admit().await {
         Ok(admitted) => admitted,
         Err(busy) => {
-            tokio::spawn(discard(
-                request.into_body().into_data_stream(),
-                app.config.max_body,
-            ));
+            // The client may still be uploading: the body is thrown away after the answer, so
+            // that it reads its 503 instead of a reset.
+            match &conn {
+                Some(conn) => conn.linger(app.config.max_body),
+                None => {
+                    tokio::spawn(discard(
+                        request.into_body().into_data_stream(),
+                        app.config.max_body,
+                    ));
+                }
+            }
             return Err(busy);
         }
     };
@@ -301,13 +308,16 @@ async fn count(
             .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
         count_form(&app, &ctx, admitted.tally(), form, &mut top).await?
     } else {
-        count_body(&app, &ctx, admitted.tally(), request.into_body()).await?
+        // With a declared length, a client that hangs up mid-body is seen before its buffered
+        // bytes are counted for nothing (`Conn::hung_up`).
+        let peer = conn.zip(content_length(&headers)?);
+        count_body(&app, &ctx, admitted.tally(), request.into_body(), peer).await?
     };
     let bytes = parts.iter().map(|p| p.bytes).sum();
     app.metrics.counted(bytes, tally.counts.total());
     let response = answer(&headers, &tally, top, parts, multipart);
     let large = tally.table_bytes >= TRIM_AFTER;
-    drop(tally);
+    app.counter.recycle(tally);
     if large {
         trim().await;
     }
@@ -339,8 +349,12 @@ async fn count_body(
     ctx: &Context,
     tally: Box<Tally>,
     body: Body,
+    peer: Option<(Arc<Conn>, u64)>,
 ) -> Result<(Box<Tally>, Vec<PartReport>), ApiError> {
     let mut feeder = app.counter.feeder(ctx, tally);
+    if let Some((conn, declared)) = peer {
+        feeder.watch_peer(conn, declared);
+    }
     let mut read = 0;
     let mut frames = body.into_data_stream();
     let pumped = tokio::select! {
@@ -465,6 +479,10 @@ fn pump_error<E>(e: &Pumped<E>, limit: u64, read_error: impl Fn(&E) -> ApiError)
     match e {
         Pumped::TooLarge => too_large(limit),
         Pumped::Read(e) => read_error(e),
+        Pumped::HungUp => ApiError::new(
+            client_closed(),
+            "the client closed the connection before the end of the body",
+        ),
     }
 }
 

@@ -14,14 +14,19 @@
 //! |---|---|
 //! | Mon: shared state, atomics | [`Load`] (a `watch` of admitted / queued / running / bytes counted), the memory budget, the Prometheus counters |
 //! | Tue: `context` | one [`Context`] per request, child of the server's root: deadline = min(`timeout`, `--max-timeout`), cancelled when the client disconnects (the handler's drop guard) or at the end of the shutdown grace |
-//! | Wed: worker pool | one day 3 `Pool` of `--jobs` threads for every request; a job is a batch of bytes that has arrived; admission of `--jobs + --queue` requests (and of the memory budget), 503 + `Retry-After` beyond |
+//! | Wed: worker pool | one day 3 `Pool` of `--jobs` threads for every request; a job is a batch of bytes that has arrived; admission of `--jobs + --queue` requests (and of the memory budget); beyond, a wait of at most `--admit-wait` (100 ms) for at most as many again, then 503 + `Retry-After` |
 //! | Thu: pipeline | body frames → the batch being filled → the pool; the socket is not read while a request's batch is full |
 //! | Fri: word count | the CLI's [`ChunkCounter`](crate::chunked::ChunkCounter) and [`top`](crate::WordCounts::top): identical words and output |
 //!
 //! # Who owns what, where the back-pressure is
 //!
-//! - The handler task (tokio) owns the request: its body, its batch being filled, and its
-//!   `pool::Tally` (word table + tokenizer state) whenever no job is counting it.
+//! - The connection task (tokio, one per connection, spawned by `serve`) owns the socket and
+//!   hyper's connection state, and polls the request's handler: the handler runs *inside* it, so
+//!   reading a frame of the body and counting it hand over no task. Each request carries the
+//!   connection's `conn::Conn`: the handler asks it whether the client hung up mid-body, and asks
+//!   the connection task, through it, for a lingering close after a 503 (see `conn.rs`).
+//! - The handler owns the request: its body, its batch being filled, and its `pool::Tally` (word
+//!   table + tokenizer state) whenever no job is counting it.
 //! - A pool worker owns a request's Tally only while it counts one batch, then sends it back. A
 //!   request waiting for the network holds no worker, so clients that crawl cost nothing but their
 //!   admission slot; each request has at most one job in the FIFO queue, so the pool is shared
@@ -31,7 +36,20 @@
 //!   pool's queue (one job per request) and the bytes read but not counted. Of the admitted
 //!   requests, at most 2 × `--jobs` count at once (a *counting slot* each, held while it has bytes
 //!   read and not counted): the others read one frame and wait, so TCP pushes back on their
-//!   clients and their tables do not grow.
+//!   clients and their tables do not grow. A connection's kernel receive buffer is fixed at
+//!   `RECV_BUFFER` (2 MiB), which bounds what the kernel holds of the bytes not yet read.
+//! - Admission is the other back-pressure: a request that finds `--jobs + --queue` admitted waits
+//!   up to `--admit-wait` for one of them to finish, without a permit, a worker or a memory charge
+//!   and without its body being read; at most `--jobs + --queue` wait, the rest get 503 at once.
+//!   A client that retries a 503 at once (as the load generator's do) so waits for a permit
+//!   instead of spinning through refusals, each with an upload to throw away.
+//! - Work for nobody is not done. A client that hangs up mid-body (its FIN is behind the bytes
+//!   it sent) is seen before its buffered bytes are counted: the request ends with 499 at once
+//!   and frees its permit. A shed client still uploading gets its 503 with `Connection: close`,
+//!   and the connection task then throws its upload away in the kernel (`recv(MSG_TRUNC)`, no
+//!   copy) until it closes. A finished request's table, cleared, is kept for the next request
+//!   (one per counting slot, at most 2 MiB each, charged to `--max-memory`): no growth and no
+//!   fresh pages per request.
 //!
 //! # Memory
 //!
@@ -44,13 +62,14 @@
 //! `?top` is at most 100 000.
 //!
 //! Under a soak at saturation every request is answered, 200 or 503 when shed, and memory stays
-//! flat: a shed request's body is read to its end (at most `--max-body`, 5 s) while the 503 is
-//! written, so an uploading client reads its answer instead of a reset; a connection idle for
-//! `--idle-timeout` is closed; a connection's read buffer is capped at 64 KiB. A slow client
-//! holds no worker, since a job is one batch, not one request. Mixed load (steady clients beside
-//! hang-ups and tricklers):
+//! flat: a shed request's body is thrown away after its 503 by a lingering close (at most
+//! `--max-body`, 5 s; in the kernel, never copied), so an uploading client reads its answer
+//! instead of a reset; a connection idle for `--idle-timeout` is closed; a connection's read
+//! buffer is capped at 64 KiB. A slow client holds no worker, since a job is one batch, not one
+//! request. Mixed load (steady clients beside hang-ups and tricklers):
 //! `cargo run --release -p day5-wordcount --example day5-measure -- --mix 15`.
 
+mod conn;
 mod http;
 mod metrics;
 mod page;
@@ -70,6 +89,7 @@ use day2_context::{CancelHandle, Context};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use self::conn::Conn;
 use self::http::ApiError;
 use self::metrics::Metrics;
 pub use self::pool::Load;
@@ -85,10 +105,14 @@ pub struct Config {
     /// Counting threads (day 3's pool); the default is the number of available CPUs.
     #[arg(long, short, value_name = "N", default_value_t = default_jobs(), value_parser = parse_jobs)]
     pub jobs: usize,
-    /// Requests in flight beyond `--jobs` (receiving, or waiting for a worker); more get 503 at
-    /// once.
+    /// Requests in flight beyond `--jobs` (receiving, or waiting for a worker); more wait up to
+    /// `--admit-wait` for one to finish (at most as many again), then get 503.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub queue: usize,
+    /// How long a request that finds `--jobs + --queue` in flight may wait to be admitted before
+    /// it is refused with 503 (`0s`: refused at once).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = humantime::parse_duration)]
+    pub admit_wait: Duration,
     /// Largest word table of one request (distinct words × their size); past it the request
     /// answers with what it counted, `stopped: "table budget"`.
     #[arg(long, value_name = "SIZE", default_value = "48MiB", value_parser = parse_size)]
@@ -156,6 +180,30 @@ const REQUEST_BASE: usize = 2 * (BATCH + READ_BUFFER) + READ_BUFFER;
 /// through it in frames, and every open connection keeps the buffer it grew to.
 const READ_BUFFER: usize = 64 << 10;
 
+/// The receive buffer of every connection (set on the listening socket, which its connections
+/// inherit; Linux doubles it for its bookkeeping, and caps it at `net.core.rmem_max`).
+///
+/// Fixed rather than left to the kernel's autotuning, which starts a new connection at about
+/// 128 KiB: a client's upload up to this size is then in the kernel at once, so when the client
+/// hangs up mid-body its FIN arrives right behind the bytes and the handler sees it
+/// ([`Conn::hung_up`](conn::Conn::hung_up)) before it counts them for nothing. Autotuning would
+/// let a connection grow up to `tcp_rmem`'s maximum (32 MiB on some systems); this bounds it.
+const RECV_BUFFER: u32 = 2 << 20;
+
+/// Binds `addr` with [`RECV_BUFFER`] (as `TcpListener::bind` does otherwise: `SO_REUSEADDR` on
+/// Unix, a backlog of 1024).
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.set_recv_buffer_size(RECV_BUFFER)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
 /// Accepts and serves connections until `stopping` is done; then stops accepting (the listener is
 /// dropped), lets each connection finish the request it is serving, and returns once all are closed.
 ///
@@ -188,21 +236,45 @@ async fn serve(
             },
             _ = stopping.cancelled() => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = Arc::new(Conn::new(&stream));
+        let router = hyper_util::service::TowerToHyperService::new(router.clone());
+        let service = {
+            let conn = Arc::clone(&conn);
+            hyper::service::service_fn(move |mut request: hyper::Request<_>| {
+                request.extensions_mut().insert(Arc::clone(&conn));
+                // Boxed: the connection is polled without its shutdown (to take the socket back
+                // for a lingering close), which needs an `Unpin` future.
+                Box::pin(hyper::service::Service::call(&router, request))
+            })
+        };
         let stopping = stopping.clone();
         connections.spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
+            let mut connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(idle)
                 .max_buf_size(READ_BUFFER)
+                // A client may close its writing side once its body is sent and still read the
+                // answer; one that closes it before (a hang-up) is told apart by `Conn::hung_up`.
+                .half_close(true)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
-            // A connection error is the client's (it went away, or sent garbage): nothing to do.
-            tokio::select! {
-                _ = connection.as_mut() => return,
-                _ = stopping.cancelled() => connection.as_mut().graceful_shutdown(),
+            let done = tokio::select! {
+                done = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)) => Some(done),
+                _ = stopping.cancelled() => None,
+            };
+            let done = match done {
+                Some(done) => done,
+                None => {
+                    std::pin::Pin::new(&mut connection).graceful_shutdown();
+                    std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)).await
+                }
+            };
+            // A connection error is the client's (it went away, or sent garbage): nothing to do
+            // but close. Otherwise the socket is closed when dropped here, or after lingering.
+            if done.is_ok()
+                && let Some(limit) = conn.lingers()
+            {
+                conn::linger(connection.into_parts().io.into_inner(), limit).await;
             }
-            let _ = connection.await;
         });
     }
     drop(listener);
@@ -218,6 +290,8 @@ struct App {
     root: Context,
     counter: Counter,
     admission: Arc<Semaphore>,
+    /// Requests waiting for an admission permit ([`App::admit`]): at most `--jobs + --queue`.
+    waiting: Semaphore,
     /// `--max-memory`: what admitted requests' buffers and tables may hold together.
     memory: Arc<Memory>,
     load: Arc<watch::Sender<Load>>,
@@ -248,8 +322,15 @@ impl Drop for Admitted {
 }
 
 impl App {
-    /// Admits a request, or refuses it at once: never an unbounded queue.
-    fn admit(&self) -> Result<Admitted, ApiError> {
+    /// Admits a request, or refuses it: never an unbounded queue. A request that finds every
+    /// permit taken waits up to `--admit-wait` for one, if fewer than `--jobs + --queue`
+    /// requests are waiting already; otherwise, or after that wait, it is refused with 503.
+    ///
+    /// The short wait turns a client that retries a 503 at once (ignoring `Retry-After`) from a
+    /// loop of refusals, each with a body to throw away, into a request counted as soon as a permit
+    /// frees; a waiting request holds no permit, no memory charge and no worker, only its
+    /// connection, which is not read meanwhile.
+    async fn admit(&self) -> Result<Admitted, ApiError> {
         let busy = |why: String| {
             self.metrics.shed();
             Err(ApiError::new(
@@ -257,7 +338,24 @@ impl App {
                 format!("busy: {why}; retry later"),
             ))
         };
-        let Ok(permit) = Arc::clone(&self.admission).try_acquire_owned() else {
+        let permit = match Arc::clone(&self.admission).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) if self.config.admit_wait.is_zero() => None,
+            Err(_) => match self.waiting.try_acquire() {
+                Ok(_waiting) => {
+                    self.load.send_modify(|l| l.waiting += 1);
+                    // Decremented on every way out, a dropped handler (client gone) included.
+                    let _gauge = Gauge(&self.load);
+                    let permit = Arc::clone(&self.admission).acquire_owned();
+                    match tokio::time::timeout(self.config.admit_wait, permit).await {
+                        Ok(Ok(permit)) => Some(permit),
+                        _ => None,
+                    }
+                }
+                Err(_) => None,
+            },
+        };
+        let Some(permit) = permit else {
             return busy(format!(
                 "{} requests admitted (--jobs {} + --queue {})",
                 self.config.jobs + self.config.queue,
@@ -278,6 +376,15 @@ impl App {
             charge: Some(charge),
             max_table: usize::try_from(self.config.max_table).unwrap_or(usize::MAX),
         })
+    }
+}
+
+/// Takes a request waiting for admission off the load gauge when dropped.
+struct Gauge<'a>(&'a watch::Sender<Load>);
+
+impl Drop for Gauge<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|l| l.waiting -= 1);
     }
 }
 
@@ -333,7 +440,7 @@ impl fmt::Display for Summary {
 impl Server {
     /// Binds `config.addr` and starts serving on the current tokio runtime.
     pub async fn start(config: Config) -> io::Result<Server> {
-        let listener = TcpListener::bind(config.addr).await?;
+        let listener = listen(config.addr)?;
         let addr = listener.local_addr()?;
         let (root, cancel_root) = Context::with_cancel(&Context::background());
         let (stopping, stop) = Context::with_cancel(&Context::background());
@@ -341,6 +448,7 @@ impl Server {
         let app = Arc::new(App {
             counter: Counter::new(config.jobs, Arc::clone(&load)),
             admission: Arc::new(Semaphore::new(config.jobs + config.queue)),
+            waiting: Semaphore::new(config.jobs + config.queue),
             memory: Memory::new(usize::try_from(config.max_memory).unwrap_or(usize::MAX)),
             load,
             metrics: Metrics::new(),
