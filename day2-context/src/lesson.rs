@@ -1,103 +1,66 @@
-//! Step 1, the lesson: Go's `context` package (`src/context/context.go`) written again in safe
-//! Rust, in the same shape, so that the two read side by side. Day 2's exercises are cut from this
-//! file; it needs no other file open.
+//! Step 1, the lesson: Go's `context` package (`src/context/context.go`) in safe Rust, in the same
+//! shape, so that the two read side by side. Day 2's exercises are cut from this file; it needs no
+//! other file open. Step 2, [`crate::context`], is the same API (and the same [`ContextError`] and
+//! [`Key`]) rebuilt for speed and any depth; `tests/steps.rs` and `tests/hostile.rs` test both.
 //!
-//! Step 2 is [`crate::context`]: the same API, the same tests (`tests/steps.rs` and
-//! `tests/hostile.rs` run every test against both), rebuilt for speed and for any depth. Its module
-//! docs name each optimisation and what it buys, measured. The week's other days use step 2.
+//! | Go (`context.go`)                             | here                                                |
+//! |-----------------------------------------------|-----------------------------------------------------|
+//! | `emptyCtx`, `valueCtx`                        | a [`Context`] link with no scope, or with a `value` |
+//! | `cancelCtx` (`mu`, `err`, `done`, `children`) | `Scope`: a `Mutex<State>` and the `done` receiver   |
+//! | `timerCtx` (`time.AfterFunc`)                 | a scope with an entry in the one timer thread       |
 //!
-//! | Go (`context.go`)                     | here                                                  |
-//! |---------------------------------------|-------------------------------------------------------|
-//! | `emptyCtx` (`Background()`)           | a [`Context`] link with no scope and no parent        |
-//! | `cancelCtx` (`mu`, `err`, `done`, `children`) | `Scope`: a `Mutex<State>` and the `done` receiver |
-//! | `close(c.done)`                       | dropping the done channel's only `Sender`             |
-//! | `propagateCancel(parent, child)`      | `Scope::new_child`                                    |
-//! | `(*cancelCtx).cancel(removeFromParent, err)` | `Scope::cancel`                                |
-//! | `timerCtx` (`time.AfterFunc`)         | a scope with an entry in the one timer thread below   |
-//! | `valueCtx` and its `value` loop       | a link with a `value`, and [`Context::value`]         |
-//!
-//! The error and key types are the crate's (`context/mod.rs`), shared by both steps:
-//! `ContextError::{Canceled, DeadlineExceeded}` are Go's `Canceled` and `DeadlineExceeded`, and a
-//! key is a type, `trait Key: 'static { type Value: Send + Sync + 'static; }`, so two keys never
-//! collide and the key fixes the value's type (Go's "unexported key type" advice, enforced).
-//!
-//! # Invariants (those of `context.go`)
-//!
+//! Invariants (those of `context.go`):
 //! 1. A scope's `err` goes from `None` to `Some` once, under its lock: the first error wins.
-//! 2. When `cancel` returns, the scope and every descendant are done. `cancel` holds its lock
-//!    while it cancels each child, and each child holds its own while it cancels its children, so
-//!    a concurrent `cancel` of a descendant waits on that descendant's lock until the walk is over.
+//! 2. When `cancel` returns, its subtree is done: it cancels its children under its own lock.
 //! 3. A live child is in its parent's `children`; `cancel` takes a scope out of its parent's.
-//! 4. A child checks its parent's `err` and registers under one hold of the parent's lock: either
-//!    the parent's later `cancel` finds it, or it is born done with the parent's error.
+//! 4. A child checks its parent's `err` and registers under one hold of the parent's lock.
 //!
-//! Lock order: a parent's lock before a child's (only `cancel` nests them); a scope's before the
-//! timer's. `cancel` leaves its parent after releasing its own lock; the timer thread holds no lock
-//! while it cancels. No user code runs under any of these locks.
-//!
-//! # Limits
-//!
-//! `cancel` recurses once per level of nesting (Go's does too, on a goroutine stack that grows),
-//! and dropping a chain of links or of never-cancelled scopes recurses the same way. A thread's
-//! stack here is fixed (2 MiB for a spawned thread): a chain 3 000–4 000 scopes deep (debug build)
-//! or 10 000–14 000 (release) overflows it and aborts the process. `tests/hostile.rs` runs this step on
-//! 1 000 levels and keeps 200 000 as an ignored test that says why; step 2 walks a work list
-//! instead and passes 200 000. Like Go's, a timed scope dropped without `cancel` keeps its timer
-//! entry until its deadline.
+//! Lock order: a parent's before a child's, a scope's before the timer's. No user code runs under
+//! them. *Limits:* `cancel` and the drop of a chain recurse once per level, as Go's `cancel` does
+//! (some 3 000 levels overflow a 2 MiB stack in a debug build); a timed scope dropped without
+//! `cancel` keeps its timer entry until its deadline, as in Go.
 
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
 pub use crate::context::{ContextError, Key, Never};
 
-/// Go's `context.Context`: a cheap handle (an `Arc`) to one link of a chain that ends at
-/// [`background`](Context::background).
-#[derive(Clone)]
+/// Go's `context.Context`: a cheap handle (an `Arc`) to one link of a chain.
+#[derive(Clone, Debug)]
 pub struct Context(Arc<Link>);
 
 /// One link: Go's `emptyCtx`, `cancelCtx`/`timerCtx` or `valueCtx`.
+#[derive(Debug, Default)]
 struct Link {
-    /// The link this one was derived from; `None` for `background()`.
-    parent: Option<Context>,
-    /// The nearest cancel scope: this link's own (`with_cancel`, `with_deadline`), the parent's
-    /// (`with_value`), or none (never done) under a bare `background()`.
-    scope: Option<Arc<Scope>>,
-    /// The earliest deadline on the chain.
-    deadline: Option<Instant>,
-    /// A `with_value` link's key (the key type's `TypeId`) and value.
-    value: Option<(TypeId, Box<dyn Any + Send + Sync>)>,
+    parent: Option<Context>, // the link this one was derived from; `None`: `background()`
+    scope: Option<Arc<Scope>>, // the nearest cancel scope, this link's own or its parent's
+    deadline: Option<Instant>, // the earliest deadline on the chain
+    value: Option<(TypeId, Box<dyn Any + Send + Sync>)>, // `with_value`'s key type and value
 }
 
 /// Go's `cancelCtx`: what `with_cancel` and `with_deadline` add to a chain.
+#[derive(Debug)]
 struct Scope {
-    /// The scope this one registered with, to leave when cancelled. Weak: a parent owns its
-    /// children (in `children`), never the reverse.
-    parent: Option<Weak<Scope>>,
+    parent: Option<Weak<Scope>>, // to leave when cancelled; weak: a parent owns its children
     state: Mutex<State>,
-    /// Go's `done` channel, made on the first `done()` call.
-    done: OnceLock<Receiver<Never>>,
+    done: OnceLock<Receiver<Never>>, // Go's `done` channel, made on the first `done()` call
 }
 
 /// What `Scope::state` guards (Go: "mu protects following fields").
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct State {
-    /// `None` while live, then the first error forever.
-    err: Option<ContextError>,
-    /// The only sender of `done`: dropping it closes the channel.
-    done: Option<Sender<Never>>,
-    /// Live children, keyed by their address (Go: `map[canceler]struct{}`).
-    children: HashMap<usize, Arc<Scope>>,
-    /// This scope's key in the timer, while its own deadline is pending (Go: `timerCtx.timer`).
-    timer: Option<(Instant, u64)>,
+    err: Option<ContextError>, // `None` while live, then the first error forever
+    done: Option<Sender<Never>>, // `done`'s only sender: dropping it closes the channel
+    children: HashMap<usize, Arc<Scope>>, // live children by address (Go: `map[canceler]struct{}`)
+    timer: Option<(Instant, usize)>, // this scope's key in the timer while its deadline is pending
 }
 
 /// Go's `CancelFunc`: cancels its context and every context derived from it.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct CancelHandle {
     scope: Arc<Scope>,
 }
@@ -108,8 +71,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Scope {
-    /// Go's `propagateCancel`: a new scope under `parent` (none: under `background()`), registered
-    /// in the parent's `children`, or born done if the parent is done (invariant 4).
+    /// Go's `propagateCancel`: a new scope under `parent`, registered or born done (invariant 4).
     fn new_child(parent: Option<&Arc<Scope>>) -> Arc<Scope> {
         // lab:begin day2/child-registration
         let child = Arc::new(Scope {
@@ -137,8 +99,7 @@ impl Scope {
         std::ptr::from_ref(self).addr()
     }
 
-    /// Go's `cancelCtx.cancel`: sets `err` (unless already done), closes `done`, cancels every
-    /// child, then leaves the parent if `remove_from_parent`.
+    /// Go's `cancelCtx.cancel(removeFromParent, err)`: invariants 1–3.
     fn cancel(&self, err: ContextError, remove_from_parent: bool) {
         // lab:begin day2/cancel-propagation
         let mut state = lock(&self.state);
@@ -177,8 +138,7 @@ impl Scope {
 }
 
 impl CancelHandle {
-    /// Cancels the context with [`ContextError::Canceled`] unless it is already done, and every
-    /// descendant with it. Never touches the parent.
+    /// Cancels the context and its descendants with [`ContextError::Canceled`], if still live.
     pub fn cancel(&self) {
         self.scope.cancel(ContextError::Canceled, true);
     }
@@ -187,16 +147,10 @@ impl CancelHandle {
 impl Context {
     /// Go's `context.Background()`: never done, no deadline, no values.
     pub fn background() -> Context {
-        Context(Arc::new(Link {
-            parent: None,
-            scope: None,
-            deadline: None,
-            value: None,
-        }))
+        Context(Arc::default())
     }
 
-    /// Go's `context.WithCancel`: a child done when `handle.cancel()` is called or when `parent`
-    /// is done, whichever comes first.
+    /// Go's `context.WithCancel`: a child done on `handle.cancel()` or when `parent` is done.
     pub fn with_cancel(parent: &Context) -> (Context, CancelHandle) {
         parent.derive(parent.deadline())
     }
@@ -213,8 +167,7 @@ impl Context {
         (ctx, CancelHandle { scope })
     }
 
-    /// Go's `context.WithTimeout`: `with_deadline(parent, now + timeout)`; a timeout too large
-    /// for an `Instant` adds no deadline.
+    /// Go's `context.WithTimeout`: `with_deadline(now + timeout)`; no deadline if that overflows.
     pub fn with_timeout(parent: &Context, timeout: Duration) -> (Context, CancelHandle) {
         match Instant::now().checked_add(timeout) {
             Some(deadline) => Context::with_deadline(parent, deadline),
@@ -222,8 +175,7 @@ impl Context {
         }
     }
 
-    /// Go's `context.WithDeadline`: a child also done, with `DeadlineExceeded`, at `deadline` —
-    /// or at the parent's deadline, if that is earlier.
+    /// Go's `context.WithDeadline`: a child done (`DeadlineExceeded`) by `deadline` at the latest.
     pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelHandle) {
         // lab:begin day2/deadline-inheritance
         match parent.deadline() {
@@ -274,20 +226,14 @@ impl Context {
 
     /// Go's `ctx.Err()`: `None` while live, then the first error, forever.
     pub fn err(&self) -> Option<ContextError> {
-        self.0
-            .scope
-            .as_ref()
-            .and_then(|scope| lock(&scope.state).err)
+        lock(&self.0.scope.as_ref()?.state).err
     }
 
-    /// Go's `ctx.Done()`: a receiver that disconnects (Go: closes) when the context is done, for
-    /// `crossbeam_channel::select!`; under `background()` it never does.
+    /// Go's `ctx.Done()`: for `select!`, disconnected (Go: closed) once the context is done.
     pub fn done(&self) -> &Receiver<Never> {
         static NEVER: OnceLock<Receiver<Never>> = OnceLock::new();
-        match &self.0.scope {
-            Some(scope) => scope.done(),
-            None => NEVER.get_or_init(crossbeam_channel::never),
-        }
+        let never = || NEVER.get_or_init(crossbeam_channel::never); // Go: a nil channel
+        self.0.scope.as_deref().map_or_else(never, Scope::done)
     }
 
     /// Go's `ctx.Deadline()`: the earliest deadline on the chain, if any.
@@ -295,108 +241,60 @@ impl Context {
         self.0.deadline
     }
 
-    /// How many live child scopes are registered with this context's scope (Go's tests read
-    /// `len(c.children)`).
+    /// Live child scopes registered with this context's scope (Go's tests read `len(c.children)`).
     #[doc(hidden)]
     pub fn child_scopes(&self) -> usize {
-        self.0
-            .scope
-            .as_ref()
-            .map_or(0, |scope| lock(&scope.state).children.len())
+        let scope = self.0.scope.as_ref();
+        scope.map_or(0, |scope| lock(&scope.state).children.len())
     }
 }
 
-impl fmt::Debug for Context {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context")
-            .field("err", &self.err())
-            .field("deadline", &self.deadline())
-            .finish()
-    }
-}
+/// Go's runtime timers: one thread (not one per timeout) cancels each scope at its deadline. A key
+/// is a deadline and a scope's address, unique while the entry's `Weak` keeps the allocation.
+static TIMERS: Mutex<BTreeMap<(Instant, usize), Weak<Scope>>> = Mutex::new(BTreeMap::new());
+static TIMER_ADDED: Condvar = Condvar::new(); // signalled when a deadline is added
 
-impl fmt::Debug for CancelHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let err = lock(&self.scope.state).err;
-        f.debug_struct("CancelHandle").field("err", &err).finish()
-    }
-}
-
-/// The one timer: Go gives every `WithDeadline` a runtime timer; here one thread sleeps until the
-/// earliest pending deadline (a thread per context would be 100 000 threads for 100 000 timeouts).
-struct Timer {
-    pending: Mutex<Pending>,
-    /// Signalled when a deadline is added.
-    added: Condvar,
-}
-
-/// Pending deadlines in order; the sequence number tells equal instants apart.
-#[derive(Default)]
-struct Pending {
-    scopes: BTreeMap<(Instant, u64), Weak<Scope>>,
-    next: u64,
-}
-
-fn timer() -> &'static Timer {
-    static TIMER: OnceLock<Timer> = OnceLock::new();
-    TIMER.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("day2-lesson-timer".into())
-            .spawn(run_timer)
-            .expect("day2-context: cannot start the lesson's timer thread");
-        Timer {
-            pending: Mutex::default(),
-            added: Condvar::new(),
-        }
-    })
-}
-
-/// The timer thread: cancel each scope whose deadline has passed, then sleep until the next one.
+/// The timer thread: cancels each scope whose deadline has passed, then sleeps until the next one.
 fn run_timer() {
-    let timer = timer();
-    let mut pending = lock(&timer.pending);
+    let mut pending = lock(&TIMERS);
     loop {
-        let next = pending.scopes.first_key_value().map(|(&(at, _), _)| at);
         let now = Instant::now();
-        pending = match next {
-            None => timer
-                .added
-                .wait(pending)
-                .unwrap_or_else(PoisonError::into_inner),
-            Some(at) if at > now => {
-                let woken = timer.added.wait_timeout(pending, at - now);
-                woken.unwrap_or_else(PoisonError::into_inner).0
-            }
-            Some(_) => {
-                let expired = pending.scopes.pop_first().and_then(|(_, s)| s.upgrade());
+        match pending.first_key_value().map(|(&(at, _), _)| at) {
+            Some(at) if at <= now => {
+                let expired = pending.pop_first().and_then(|(_, scope)| scope.upgrade());
                 drop(pending); // Lock order: no timer lock while a scope's is taken.
                 if let Some(scope) = expired {
                     scope.cancel(ContextError::DeadlineExceeded, true);
                 }
-                lock(&timer.pending)
+                pending = lock(&TIMERS);
             }
-        };
+            next => {
+                // Until the earliest deadline, or until one is added (`MAX`: none is pending).
+                let sleep = next.map_or(Duration::MAX, |at| at - now);
+                let woken = TIMER_ADDED.wait_timeout(pending, sleep);
+                pending = woken.unwrap_or_else(PoisonError::into_inner).0;
+            }
+        }
     }
 }
 
-/// Go's `time.AfterFunc(d, func() { c.cancel(true, DeadlineExceeded) })`.
-fn start_timer(at: Instant, scope: Weak<Scope>) -> (Instant, u64) {
-    let timer = timer();
-    let mut pending = lock(&timer.pending);
-    let key = (at, pending.next);
-    pending.next += 1;
-    pending.scopes.insert(key, scope);
-    timer.added.notify_one();
+/// Go's `time.AfterFunc(d, func() { c.cancel(true, DeadlineExceeded) })`; returns the entry's key.
+fn start_timer(at: Instant, scope: Weak<Scope>) -> (Instant, usize) {
+    static THREAD: Once = Once::new();
+    THREAD.call_once(|| drop(std::thread::spawn(run_timer))); // detached: it runs forever
+    let key = (at, scope.as_ptr().addr());
+    lock(&TIMERS).insert(key, scope);
+    TIMER_ADDED.notify_one();
     key
 }
 
 /// Go's `timer.Stop()`.
-fn stop_timer(key: (Instant, u64)) {
-    lock(&timer().pending).scopes.remove(&key);
+fn stop_timer(key: (Instant, usize)) {
+    lock(&TIMERS).remove(&key);
 }
 
 /// Deadlines waiting in the timer (for the leak test).
 #[doc(hidden)]
 pub fn timer_entries() -> usize {
-    lock(&timer().pending).scopes.len()
+    lock(&TIMERS).len()
 }

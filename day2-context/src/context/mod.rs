@@ -54,7 +54,11 @@
 //! cloned, dropped and woken with it released.
 //!
 //! Dropping a never-cancelled subtree is a loop too (`Node`'s `Drop`), as is dropping a long
-//! chain of `Context` links (`Inner`'s `Drop`).
+//! chain of `Context` links (`Inner`'s `Drop`). Step 1's cancel walk and drops recurse instead, as
+//! Go's `cancel` does on a goroutine stack that grows: on a spawned thread's fixed 2 MiB stack, a
+//! chain of 3 000 to 4 000 scopes (debug build) or 10 000 to 14 000 (release) overflows it and
+//! aborts the process. So `tests/hostile.rs` runs step 1 at 1 000 levels and step 2 at 200 000,
+//! and keeps step 1 at 200 000 as an ignored test that says why.
 //!
 //! # Under loom
 //!

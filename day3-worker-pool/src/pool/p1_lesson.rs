@@ -1,17 +1,15 @@
-//! Step 1, the lesson: the worker pool as the course writes it in Go.
-//! [`p2_fast`](super::p2_fast) is the step after: the same contract, cheaper dispatch.
+//! Step 1, the lesson: the worker pool as the course writes it in Go; the day's pool exercises
+//! are cut from it. [`p2_fast`](super::p2_fast) is the step after: the same contract, cheaper.
 //!
 //! | Go | here |
 //! |---|---|
-//! | `jobs := make(chan Job, capacity)` | `bounded(capacity)`, fed by [`Pool::submit`] |
-//! | `go worker(ctx, w, jobs, results)`, `n` times | [`Pool::new`]: `n` threads running `worker` |
-//! | `wg.Wait(); close(results)` | each worker owns a results `Sender`, the pool none: the last one dropped closes `results` |
-//! | `select { case <-ctx.Done(): … case job := <-jobs: … }` | `select_biased!`, the cancel first |
-//! | `select { case results <- r: case <-ctx.Done(): … }` | the same, so a cancel frees a worker stuck on a full `results` |
+//! | `jobs := make(chan Job, capacity)`; `go worker(…)`, `n` times | [`Pool::new`]: `bounded(capacity)`, `n` threads |
+//! | `wg.Wait(); close(results)` | each worker owns a results `Sender`: the last one dropped closes it |
+//! | `select` on `<-ctx.Done()` and `<-jobs`, or `results <- r` | `select_biased!`, the cancel first (Go's `select` picks at random) |
 //! | `cancel()`, then drain | [`Pool::shutdown`]: every job is in its [`Account`], run or not |
 //!
-//! Go's `select` picks at random among ready cases, so a Go worker can start a queued job after
-//! the cancel; `select_biased!` tries its cases in order, so a cancel that came first wins.
+//! Invariant: every submitted job comes out once, as its [`Outcome`] on `results` or in the
+//! [`Account`] (an outcome a cancelled worker kept back, or a job no worker started).
 
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -23,22 +21,17 @@ use day2_context::{CancelHandle, Context};
 
 use crate::outcome::{Account, JobPanicked, NotStarted, Outcome};
 
-/// A fixed pool of worker threads running one work function over submitted jobs.
-///
-/// Dropping it cancels, then joins every worker: the job in hand finishes, queued jobs are dropped.
+/// `size` worker threads running one work function over submitted jobs. Dropping it cancels, then
+/// joins every worker: the job in hand finishes, queued jobs are dropped.
 #[derive(Debug)]
 pub struct Pool<J, R> {
     ctx: Context,
     cancel: CancelHandle,
-    /// Go's `jobs` channel; `None` once [`Pool::close`] ran (Go's `close(jobs)`).
-    jobs: Option<Sender<NotStarted<J>>>,
-    /// The pool's own end of `jobs`: what is still queued at shutdown is handed back from it.
-    queued: Receiver<NotStarted<J>>,
+    jobs: Option<Sender<NotStarted<J>>>, // Go's `jobs`; `None` once closed
+    queued: Receiver<NotStarted<J>>, // the pool's own end of `jobs`, to hand back what is queued
     results: Receiver<Outcome<R>>,
-    /// Each worker returns the result the cancel kept it from sending, if any.
-    workers: Vec<JoinHandle<Option<Outcome<R>>>>,
-    /// Jobs submitted after the cancel, never queued.
-    refused: Vec<NotStarted<J>>,
+    workers: Vec<JoinHandle<Option<Outcome<R>>>>, // each returns the result a cancel kept back
+    refused: Vec<NotStarted<J>>,                  // submitted after the cancel, never queued
     submitted: usize,
 }
 
@@ -56,8 +49,8 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
         let work = Arc::new(work);
         let workers = (0..size)
             .map(|id| {
-                let (jobs, results, work) = (queued.clone(), results_tx.clone(), work.clone());
-                let ctx = ctx.clone();
+                let (ctx, jobs, results) = (ctx.clone(), queued.clone(), results_tx.clone());
+                let work = Arc::clone(&work);
                 thread::Builder::new()
                     .name(format!("pool-worker-{id}"))
                     .spawn(move || worker(id, &ctx, &jobs, &results, &*work))
@@ -65,7 +58,7 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
             })
             .collect();
         drop(results_tx); // from here on only the workers keep `results` open
-        let (jobs, refused) = (Some(jobs), Vec::new());
+        let (jobs, refused, submitted) = (Some(jobs), Vec::new(), 0);
         Pool {
             ctx,
             cancel,
@@ -74,7 +67,7 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
             results,
             workers,
             refused,
-            submitted: 0,
+            submitted,
         }
     }
 
@@ -122,22 +115,15 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
         &self.ctx
     }
 
-    /// Graceful shutdown: cancels, then reads the results nobody read, joins every worker and
-    /// accounts for every job: run (`completed`) or not (`not_started`).
-    pub fn shutdown(mut self) -> Account<J, R> {
+    /// Graceful shutdown: cancels, then as [`finish`](Pool::finish).
+    pub fn shutdown(self) -> Account<J, R> {
         self.cancel();
-        self.stop()
+        self.finish()
     }
 
-    /// Go's `close(jobs)` and `wg.Wait()`: every queued job runs (unless cancelled), then as
-    /// [`shutdown`](Pool::shutdown).
+    /// Go's `close(jobs)` and `wg.Wait()`: every queued job runs (unless cancelled); the results
+    /// nobody read and the jobs never started are in the [`Account`].
     pub fn finish(mut self) -> Account<J, R> {
-        self.close();
-        self.stop()
-    }
-
-    /// Reads the results nobody read, joins the workers, and accounts for every job.
-    fn stop(&mut self) -> Account<J, R> {
         // lab:begin day3/graceful-shutdown
         self.close();
         // Go's `for r := range results`: ends once the last worker has dropped its Sender.
@@ -162,15 +148,14 @@ impl<J: Send + 'static, R: Send + 'static> Pool<J, R> {
 impl<J, R> Drop for Pool<J, R> {
     fn drop(&mut self) {
         self.cancel.cancel(); // frees a worker blocked on a full `results` too
-        self.jobs = None;
         for worker in self.workers.drain(..) {
             let _ = worker.join(); // a worker's panic was reported by the panic hook already
         }
     }
 }
 
-/// One worker, Go's `func worker(ctx, id, jobs <-chan Job, results chan<- Result)`. Returns the
-/// result it could not send because the pool was cancelled while `results` was full.
+/// Go's `func worker(ctx, id, jobs <-chan Job, results chan<- Result)`. Returns the result that a
+/// cancel kept it from sending while `results` was full.
 fn worker<J, R>(
     id: usize,
     ctx: &Context,
